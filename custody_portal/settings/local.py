@@ -1,0 +1,6 @@
+"""`make run`: everything embedded, debug on, nothing to configure."""
+
+from .base import *  # noqa: F403
+from .base import env
+
+DEBUG = env.bool("DJANGO_DEBUG", default=True)

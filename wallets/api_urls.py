@@ -1,0 +1,3 @@
+"""Wallets JSON API (placeholder)."""
+
+urlpatterns: list = []

@@ -1,0 +1,5 @@
+"""Read side of wallets (placeholder)."""
+
+
+def holdings_by_asset() -> list:
+    return []
