@@ -372,7 +372,7 @@ class BalanceClient:
     def get_storage_provider(
         self, wallet_id: int, storage_provider_id: int, *, show_sector_summary: bool = False
     ) -> StorageProvider:
-        path = f"/api/v1/wallets/{int(wallet_id)}/assets/fil/storage_providers/{int(storage_provider_id)}"
+        path = _providers_path(wallet_id) + f"/{int(storage_provider_id)}"
         params = {"show_sector_summary": "true"} if show_sector_summary else None
         payload = self.request("GET", path, params=params)
         data = payload.get("storage_provider", payload) if isinstance(payload, dict) else {}
@@ -396,10 +396,7 @@ class BalanceClient:
         body: dict[str, Any] = {"amount_afil": amount_afil, "fee": _fee(fee)}
         if notes:
             body["notes"] = notes
-        path = (
-            f"/api/v1/wallets/{int(wallet_id)}/assets/fil/storage_providers/"
-            f"{int(storage_provider_id)}/withdrawals"
-        )
+        path = _providers_path(wallet_id) + f"/{int(storage_provider_id)}/withdrawals"
         return self.request("POST", path, body=body)
 
     def sector_termination_fees(self, storage_provider_address: str) -> dict:
@@ -453,6 +450,10 @@ def _unwrap(item: Any) -> dict:
             if isinstance(inner, dict):
                 return inner
     return item
+
+
+def _providers_path(wallet_id: int) -> str:
+    return f"/api/v1/wallets/{int(wallet_id)}/assets/fil/storage_providers"
 
 
 def _ticker(currency: str) -> str:

@@ -12,7 +12,7 @@ def to_decimal(value: Any) -> Decimal:
     """
     if value is None:
         return Decimal(0)
-    if isinstance(value, bool) or isinstance(value, float):
+    if isinstance(value, bool | float):
         raise TypeError(f"refusing a non-exact amount: {value!r}")
     if isinstance(value, Decimal):
         return value

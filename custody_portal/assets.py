@@ -19,13 +19,16 @@ class Asset:
     base_unit: str = "base unit"
 
 
+# sub_addresses, batch_send: the four UTXO coins Balance supports for both.
+_UTXO = (True, True)
+
 ASSETS: dict[str, Asset] = {
     a.ticker: a
     for a in (
-        Asset("btc", "Bitcoin", 8, "sats/vB", sub_addresses=True, batch_send=True, base_unit="satoshi"),
-        Asset("bch", "Bitcoin Cash", 8, "sats/byte", sub_addresses=True, batch_send=True, base_unit="satoshi"),
-        Asset("ltc", "Litecoin", 8, "litoshi/byte", sub_addresses=True, batch_send=True, base_unit="litoshi"),
-        Asset("dash", "Dash", 8, "Sat/B", sub_addresses=True, batch_send=True, base_unit="duff"),
+        Asset("btc", "Bitcoin", 8, "sats/vB", *_UTXO, base_unit="satoshi"),
+        Asset("bch", "Bitcoin Cash", 8, "sats/byte", *_UTXO, base_unit="satoshi"),
+        Asset("ltc", "Litecoin", 8, "litoshi/byte", *_UTXO, base_unit="litoshi"),
+        Asset("dash", "Dash", 8, "Sat/B", *_UTXO, base_unit="duff"),
         Asset("eth", "Ethereum", 18, "Gwei", base_unit="wei"),
         Asset("fil", "Filecoin", 18, "nanoFIL", fil=True, base_unit="attoFIL"),
         Asset("usdc", "USD Coin", 6, "Gwei"),

@@ -16,6 +16,9 @@ class PortalPermissions(models.Model):
             ("approve_payouts", "Approve or reject payouts"),
         ]
 
+    def __str__(self) -> str:
+        return "portal permissions"
+
 
 class AuditEvent(models.Model):
     """One recorded write: who did what to which object, with the before and after values."""

@@ -82,8 +82,11 @@ def home_context() -> dict:
     for f in sets:
         if f.auth_problem:
             alerts.append(
-                ("error", f"Balance refused the portal's credentials: {f.error} "
-                 "Check BALANCE_ACCESS_ID and BALANCE_SECRET_KEY.")
+                (
+                    "error",
+                    f"Balance refused the portal's credentials: {f.error} "
+                    "Check BALANCE_ACCESS_ID and BALANCE_SECRET_KEY.",
+                )
             )
         elif f.failed:
             alerts.append(("error", f"{f.data_set.label}: the last refresh failed: {f.error}"))

@@ -31,8 +31,12 @@ def test_tv1_post_with_body():
         "c3b2f03bb3334ea9a81c0fb1ae3d610a253cebe9b9b4bac62e404a245cf3363d"
     )
     headers = signing.sign_headers(
-        access_id=ACCESS_ID, secret_key=SECRET, method="POST", path="/api/v1/wallets",
-        body=body, timestamp=TS,
+        access_id=ACCESS_ID,
+        secret_key=SECRET,
+        method="POST",
+        path="/api/v1/wallets",
+        body=body,
+        timestamp=TS,
     )
     assert headers == {
         "Content-Type": "application/json",
@@ -72,7 +76,10 @@ def _headers(**overrides):
     headers = {
         k.lower(): v
         for k, v in signing.sign_headers(
-            access_id=ACCESS_ID, secret_key=SECRET, method="GET", path="/api/v1/wallets",
+            access_id=ACCESS_ID,
+            secret_key=SECRET,
+            method="GET",
+            path="/api/v1/wallets",
             timestamp=TS,
         ).items()
     }
@@ -82,8 +89,12 @@ def _headers(**overrides):
 
 def _verify(headers, method="GET", now=TS):
     return signing.verify_request(
-        method=method, path="/api/v1/wallets", body=b"", headers=headers,
-        secrets={ACCESS_ID: SECRET}, now=now,
+        method=method,
+        path="/api/v1/wallets",
+        body=b"",
+        headers=headers,
+        secrets={ACCESS_ID: SECRET},
+        now=now,
     )
 
 
@@ -94,7 +105,11 @@ def test_verify_accepts_a_correct_request():
 def test_verify_refuses_in_the_documented_order():
     cases = [
         (_headers(**{"content-type": None}), 401, "Content-Type header not set"),
-        (_headers(**{"content-type": "text/plain"}), 401, "Content-Type header must be application/json"),
+        (
+            _headers(**{"content-type": "text/plain"}),
+            401,
+            "Content-Type header must be application/json",
+        ),
         (_headers(date=None), 401, "Date header not set"),
         (_headers(date="yesterday"), 401, "Failed to parse Date header"),
         (_headers(date=signing.http_date(TS + 16 * 60)), 401, "Date too far in the future"),
@@ -114,6 +129,9 @@ def test_verify_refuses_a_signature_made_for_another_method():
 
 
 def test_verify_refuses_the_printed_get_curl_of_the_docs():
-    printed = "BalanceAPIAuth eSKzYGehz5s8R9QJ3:05c8fc86fa0568ec05412caab4327e3a7baf78f288832a53bc54cf168a15d3f8"
+    printed = (
+        "BalanceAPIAuth eSKzYGehz5s8R9QJ3:"
+        "05c8fc86fa0568ec05412caab4327e3a7baf78f288832a53bc54cf168a15d3f8"
+    )
     failure = _verify(_headers(authorization=printed))
     assert (failure.status, failure.error) == (401, "Invalid signature")
