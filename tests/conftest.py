@@ -68,11 +68,23 @@ def sandbox_server():
         "BALANCE_SECRET_KEY": SANDBOX_SECRET_KEY,
         "DJANGO_SETTINGS_MODULE": "custody_portal.settings.test",
     }
-    log = tempfile.TemporaryFile()
+    log = tempfile.TemporaryFile()  # noqa: SIM115 - outlives this block, closed at teardown
     proc = subprocess.Popen(
-        [sys.executable, "manage.py", "runsandbox", "--port", str(port),
-         "--seed", str(SANDBOX_SEED), "--wallets", str(SANDBOX_WALLETS)],
-        cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT,
+        [
+            sys.executable,
+            "manage.py",
+            "runsandbox",
+            "--port",
+            str(port),
+            "--seed",
+            str(SANDBOX_SEED),
+            "--wallets",
+            str(SANDBOX_WALLETS),
+        ],
+        cwd=ROOT,
+        env=env,
+        stdout=log,
+        stderr=subprocess.STDOUT,
     )
     url = f"http://127.0.0.1:{port}"
     deadline = time.monotonic() + 30
@@ -93,6 +105,7 @@ def sandbox_server():
         proc.wait(timeout=10)
     except subprocess.TimeoutExpired:
         proc.kill()
+    log.close()
 
 
 @pytest.fixture

@@ -1,0 +1,1 @@
+"""The wallets JSON API (DRF): views in `views`, input/output serializers in `serializers`."""

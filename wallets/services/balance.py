@@ -1,0 +1,80 @@
+"""How wallet services talk to Balance: the client, amounts, and user-facing errors."""
+
+import logging
+from collections.abc import Iterator
+from contextlib import contextmanager
+from decimal import ROUND_DOWN, Decimal
+
+from balance.client import BalanceClient
+from balance.errors import (
+    BalanceAuthError,
+    BalanceRejected,
+    BalanceTimeout,
+    BalanceUnavailable,
+)
+from custody_portal.assets import get_asset
+from custody_portal.errors import ApplicationError
+from custody_portal.money import AmountError, to_base_units
+
+logger = logging.getLogger(__name__)
+
+
+def balance_client(*, interactive: bool = False) -> BalanceClient:
+    """The configured client. `interactive`: a person is waiting for the answer, so a failed
+    GET is reported at once instead of being retried with backoff (they can click again)."""
+    client = BalanceClient.from_settings()
+    if interactive:
+        client.get_retries = 0
+    return client
+
+
+def base_units(amount: Decimal, asset: str) -> int:
+    """Balance's coin-unit number → integer base units.
+
+    More decimals than the registry knows for the asset would mean the registry is wrong; a
+    refresh must not stop for that, so the amount is truncated and the problem logged.
+    """
+    try:
+        return to_base_units(amount, asset)
+    except AmountError:
+        decimals = get_asset(asset).decimals
+        logger.warning("Balance sent %s %s with more than %d decimals", amount, asset, decimals)
+        return int(amount.scaleb(decimals).quantize(Decimal(1), rounding=ROUND_DOWN))
+
+
+UNREACHABLE = "Balance is unreachable right now: {detail} Your input was kept; try again."
+UNKNOWN_OUTCOME = (
+    "Balance did not answer in time ({detail}), so it may have created the sub-address anyway. "
+    "Use “Refresh from Balance” to check before trying again. Your input was kept."
+)
+AUTH = (
+    "Balance refused the portal's credentials ({detail}). An administrator must check "
+    "BALANCE_API_URL, BALANCE_ACCESS_ID and BALANCE_SECRET_KEY."
+)
+
+
+@contextmanager
+def balance_errors(*, outcome_unknown_on_timeout: bool = False) -> Iterator[None]:
+    """Turn Balance's typed errors into ApplicationError messages a user can act on.
+
+    Rejections carry Balance's own text (400); unavailability is 503 and says the input was
+    kept; credential problems are 502 and name the settings to fix. For a create, a timeout
+    means Balance may have acted: the message says so instead of inviting a blind retry.
+    """
+    try:
+        yield
+    except BalanceRejected as exc:
+        raise ApplicationError(exc.message, status=400) from exc
+    except BalanceTimeout as exc:
+        template = UNKNOWN_OUTCOME if outcome_unknown_on_timeout else UNREACHABLE
+        raise ApplicationError(template.format(detail=_sentence(exc.message)), status=503) from exc
+    except BalanceUnavailable as exc:
+        message = UNREACHABLE.format(detail=_sentence(exc.message))
+        raise ApplicationError(message, status=503) from exc
+    except BalanceAuthError as exc:
+        raise ApplicationError(AUTH.format(detail=exc.message.rstrip(".")), status=502) from exc
+
+
+def _sentence(text: str) -> str:
+    text = text.strip()
+    return text if text.endswith((".", "!", "?")) else text + "."

@@ -1,0 +1,180 @@
+"""Refresh services: bring the local copy in step with Balance (DESIGN.md §7).
+
+Each run is single-flight and recorded (`custody_portal.refresh.refresh_run`), and idempotent:
+upserts, never blind inserts. Where spendable balances come from: Balance's wallet list does
+not carry them, and reading every wallet's detail would cost one call per wallet. So the
+periodic wallets refresh stores totals only, and the wallet detail (with spendable) is read
+where it is cheap: a wallet's "Refresh from Balance" action and the sub-address refresh, which
+already talk to Balance about that one wallet.
+"""
+
+import logging
+
+from django.contrib.auth.base_user import AbstractBaseUser
+from django.utils import timezone
+
+from balance.client import MAX_PAGE_SIZE, BalanceClient
+from balance.errors import BalanceRejected
+from custody_portal.assets import SUB_ADDRESS_ASSETS
+from custody_portal.errors import ApplicationError
+from custody_portal.refresh import refresh_run
+
+from ..models import SubAddress, Wallet, WalletBalance
+from .audit import audit_record
+from .balance import balance_client
+from .store import (
+    mark_removed_wallets,
+    store_external_accounts,
+    store_sub_addresses,
+    store_wallet_detail,
+    upsert_wallet_page,
+)
+
+logger = logging.getLogger(__name__)
+
+TASK_WALLETS = "refresh_wallets"
+TASK_SUB_ADDRESSES = "refresh_sub_addresses"
+
+
+def wallets_refresh(
+    *, page_size: int = MAX_PAGE_SIZE, include_external_accounts: bool = True
+) -> dict:
+    """Walk Balance's wallet list and upsert wallets, balance totals and funding addresses.
+
+    Wallets Balance no longer returns are marked removed, but only after the whole list was
+    read: a walk that fails half-way removes nothing. External accounts are refreshed in the
+    same run (one more paginated call). Returns the counts stored on the run.
+    Raises RefreshAlreadyRunning, or a BalanceError after recording it on the run.
+    """
+    with refresh_run(TASK_WALLETS) as run:
+        counts = {"pages": 0, "wallets": 0, "created": 0, "updated": 0, "removed": 0}
+        run.counts = counts
+        client = balance_client()
+        seen_at = timezone.now()
+        for page in client.iter_wallet_pages(page_size=page_size):
+            result = upsert_wallet_page(page, seen_at)
+            counts["pages"] += 1
+            counts["wallets"] += len(page)
+            counts["created"] += result.created
+            counts["updated"] += result.updated
+        counts["removed"] = mark_removed_wallets(seen_at=seen_at, now=timezone.now())
+        if include_external_accounts:
+            accounts = client.list_external_accounts()
+            stored = store_external_accounts(accounts, timezone.now())
+            counts["external_accounts"] = len(accounts)
+            counts["external_accounts_created"] = stored.created
+            counts["external_accounts_updated"] = stored.updated
+            counts["external_accounts_removed"] = stored.removed
+        logger.info("wallets refresh: %s", counts)
+    return counts
+
+
+def external_accounts_refresh() -> dict:
+    """Refresh only the external accounts (normally part of `wallets_refresh`)."""
+    with refresh_run(TASK_WALLETS, "external_accounts") as run:
+        accounts = balance_client().list_external_accounts()
+        stored = store_external_accounts(accounts, timezone.now())
+        run.counts = {
+            "external_accounts": len(accounts),
+            "created": stored.created,
+            "updated": stored.updated,
+            "removed": stored.removed,
+        }
+    return run.counts
+
+
+def sub_addresses_refresh(
+    *,
+    wallet_id: int | None = None,
+    all_wallets: bool = False,
+    assets: tuple[str, ...] = SUB_ADDRESS_ASSETS,
+    with_detail: bool = True,
+    user: AbstractBaseUser | None = None,
+    interactive: bool = False,
+) -> dict:
+    """Re-read sub-addresses from Balance, per wallet × sub-address asset.
+
+    With `wallet_id`: that wallet only (the wallet page's actions). Otherwise every active
+    wallet having a watched sub-address in the local copy (the periodic task), or with
+    `all_wallets` every active wallet holding a sub-address asset — a sweep (five calls per
+    wallet) to discover sub-addresses created or watched elsewhere, e.g. after installation.
+    `with_detail` also reads the wallet detail, where spendable balances come from.
+
+    Balance refusing one (wallet, asset) pair — e.g. an asset it does not support for that
+    wallet — is counted and reported in `counts["errors"]` without failing the others;
+    unavailability or a credentials problem fails the run. A `user` gets an audit event.
+    """
+    if wallet_id is not None:
+        if not Wallet.objects.filter(pk=wallet_id).exists():
+            raise ApplicationError(f"Wallet {wallet_id} is not in the portal.", status=404)
+        wallet_ids = [wallet_id]
+        scope = f"wallet:{wallet_id}"
+    else:
+        scope = ""
+    with refresh_run(TASK_SUB_ADDRESSES, scope) as run:
+        if all_wallets and wallet_id is None:
+            wallet_ids = list(
+                WalletBalance.objects.filter(
+                    asset__in=SUB_ADDRESS_ASSETS, wallet__removed_at__isnull=True
+                )
+                .values_list("wallet_id", flat=True)
+                .distinct()
+                .order_by("wallet_id")
+            )
+        elif wallet_id is None:
+            wallet_ids = list(
+                SubAddress.objects.filter(is_watched=True, wallet__removed_at__isnull=True)
+                .values_list("wallet_id", flat=True)
+                .distinct()
+                .order_by("wallet_id")
+            )
+        counts = {"wallets": 0, "created": 0, "updated": 0, "removed": 0, "errors": []}
+        run.counts = counts
+        client = balance_client(interactive=interactive)
+        for wid in wallet_ids:
+            _refresh_one_wallet(client, wid, assets, with_detail, counts)
+        if not counts["errors"]:
+            del counts["errors"]
+    if user is not None:
+        audit_record(
+            actor=user,
+            action="wallet.refresh",
+            object_type="wallet",
+            object_id=str(wallet_id),
+            wallet_id=wallet_id,
+            after=counts,
+            message=_refresh_message(assets, with_detail),
+        )
+    return counts
+
+
+def _refresh_one_wallet(
+    client: BalanceClient, wallet_id: int, assets: tuple[str, ...], with_detail: bool, counts: dict
+) -> None:
+    now = timezone.now()
+    counts["wallets"] += 1
+    if with_detail:
+        try:
+            store_wallet_detail(client.get_wallet(wallet_id), now)
+        except BalanceRejected as exc:
+            counts["errors"].append(f"wallet {wallet_id}: {exc.message}")
+            return
+    complete = True
+    for asset in assets:
+        try:
+            addresses = client.list_sub_addresses(wallet_id, asset)
+        except BalanceRejected as exc:
+            counts["errors"].append(f"{asset.upper()}: {exc.message}")
+            complete = False
+            continue
+        result = store_sub_addresses(wallet_id=wallet_id, asset=asset, addresses=addresses, now=now)
+        counts["created"] += result.created
+        counts["updated"] += result.updated
+        counts["removed"] += result.removed
+    if complete and set(assets) >= set(SUB_ADDRESS_ASSETS):
+        Wallet.objects.filter(pk=wallet_id).update(sub_addresses_synced_at=now)
+
+
+def _refresh_message(assets: tuple[str, ...], with_detail: bool) -> str:
+    what = ", ".join(a.upper() for a in assets) + " sub-addresses"
+    return f"Refreshed {what} and balances from Balance" if with_detail else f"Refreshed {what}"

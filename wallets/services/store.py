@@ -1,0 +1,348 @@
+"""Write Balance's answers into the local copy: bulk upserts, no save() per row.
+
+Each function compares what Balance sent with what the database holds and writes only the
+rows that changed (plus the wallets' `synced_at`), so a second identical refresh writes
+almost nothing and reports zero changes.
+"""
+
+from collections import defaultdict
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from datetime import datetime
+
+from django.db import transaction
+
+from balance import types
+
+from ..models import (
+    ExternalAccount,
+    ExternalAccountAddress,
+    FundingAddress,
+    SubAddress,
+    Wallet,
+    WalletBalance,
+)
+from .balance import base_units
+
+BATCH_SIZE = 500
+WALLET_FIELDS = ("name", "custom_id", "kind", "description")
+
+
+@dataclass
+class PageResult:
+    """What one page of wallets changed."""
+
+    created: int = 0
+    updated: int = 0
+    changed_ids: list[int] = field(default_factory=list)
+
+
+def _wallet_row(w: types.Wallet, now: datetime) -> Wallet:
+    return Wallet(
+        id=w.id,
+        name=w.name[:255],
+        custom_id=w.custom_id[:255],
+        kind=w.kind[:16],
+        description=w.description,
+        synced_at=now,
+        removed_at=None,
+    )
+
+
+def upsert_wallet_page(page: list[types.Wallet], now: datetime) -> PageResult:
+    """Upsert one page of Balance's wallet list: wallets, balance totals, funding addresses.
+
+    Balances and funding addresses missing from Balance's answer are deleted. A changed total
+    clears the stored spendable amount: the list does not carry it, and an old spendable
+    next to a new total would be wrong (it is unknown until the detail is read again).
+    """
+    result = PageResult()
+    # One row per id: an upsert may not touch the same row twice in one statement.
+    page = list({w.id: w for w in page}.values())
+    if not page:
+        return result
+    ids = [w.id for w in page]
+    existing = {
+        row[0]: row[1:]
+        for row in Wallet.objects.filter(id__in=ids).values_list("id", *WALLET_FIELDS, "removed_at")
+    }
+    old_balances: dict[int, dict[str, tuple[int, int]]] = defaultdict(dict)
+    for pk, wallet_id, asset, total in WalletBalance.objects.filter(wallet_id__in=ids).values_list(
+        "pk", "wallet_id", "asset", "total"
+    ):
+        old_balances[wallet_id][asset] = (pk, total)
+    old_funding: dict[int, dict[str, tuple[int, str]]] = defaultdict(dict)
+    for pk, wallet_id, asset, address in FundingAddress.objects.filter(
+        wallet_id__in=ids
+    ).values_list("pk", "wallet_id", "asset", "address"):
+        old_funding[wallet_id][asset] = (pk, address)
+
+    balance_rows, funding_rows, stale_balances, stale_funding = [], [], [], []
+    for w in page:
+        row = _wallet_row(w, now)
+        old = existing.get(w.id)
+        changed = old is None or old[:4] != tuple(getattr(row, f) for f in WALLET_FIELDS)
+        changed = changed or (old is not None and old[4] is not None)  # back from removed
+
+        new_totals = {asset: base_units(amount, asset) for asset, amount in w.balance.items()}
+        olds = old_balances.get(w.id, {})
+        for asset, total in new_totals.items():
+            if asset not in olds or olds[asset][1] != total:
+                balance_rows.append(
+                    WalletBalance(wallet_id=w.id, asset=asset, total=total, spendable=None)
+                )
+                changed = True
+        gone = [pk for asset, (pk, _) in olds.items() if asset not in new_totals]
+        stale_balances += gone
+
+        old_addresses = old_funding.get(w.id, {})
+        for asset, address in w.funding_addresses.items():
+            if old_addresses.get(asset, (None, None))[1] != address:
+                funding_rows.append(
+                    FundingAddress(wallet_id=w.id, asset=asset, address=address, synced_at=now)
+                )
+                changed = True
+        gone_addresses = [
+            pk for asset, (pk, _) in old_addresses.items() if asset not in w.funding_addresses
+        ]
+        stale_funding += gone_addresses
+        changed = changed or bool(gone or gone_addresses)
+
+        if old is None:
+            result.created += 1
+        elif changed:
+            result.updated += 1
+        if changed:
+            result.changed_ids.append(w.id)
+
+    with transaction.atomic():
+        # Every wallet of the page is written: its synced_at says the refresh saw it.
+        Wallet.objects.bulk_create(
+            [_wallet_row(w, now) for w in page],
+            batch_size=BATCH_SIZE,
+            update_conflicts=True,
+            unique_fields=["id"],
+            update_fields=[*WALLET_FIELDS, "synced_at", "removed_at"],
+        )
+        if balance_rows:
+            WalletBalance.objects.bulk_create(
+                balance_rows,
+                batch_size=BATCH_SIZE,
+                update_conflicts=True,
+                unique_fields=["wallet", "asset"],
+                update_fields=["total", "spendable"],
+            )
+        if funding_rows:
+            FundingAddress.objects.bulk_create(
+                funding_rows,
+                batch_size=BATCH_SIZE,
+                update_conflicts=True,
+                unique_fields=["wallet", "asset"],
+                update_fields=["address", "synced_at"],
+            )
+        if stale_balances:
+            WalletBalance.objects.filter(pk__in=stale_balances).delete()
+        if stale_funding:
+            FundingAddress.objects.filter(pk__in=stale_funding).delete()
+    return result
+
+
+def mark_removed_wallets(*, seen_at: datetime, now: datetime) -> int:
+    """Wallets still active locally that the finished walk did not see: Balance dropped them."""
+    return Wallet.objects.filter(removed_at__isnull=True, synced_at__lt=seen_at).update(
+        removed_at=now
+    )
+
+
+def store_wallet_detail(w: types.Wallet, now: datetime) -> None:
+    """Store one wallet as Balance's detail endpoint returns it, spendable balances included."""
+    with transaction.atomic():
+        Wallet.objects.bulk_create(
+            [_wallet_row(w, now)],
+            update_conflicts=True,
+            unique_fields=["id"],
+            update_fields=[*WALLET_FIELDS, "synced_at", "removed_at"],
+        )
+        Wallet.objects.filter(id=w.id).update(detail_synced_at=now)
+        spendable = w.spendable_balance or {}
+        rows = [
+            WalletBalance(
+                wallet_id=w.id,
+                asset=asset,
+                total=base_units(amount, asset),
+                spendable=base_units(spendable[asset], asset) if asset in spendable else None,
+            )
+            for asset, amount in w.balance.items()
+        ]
+        WalletBalance.objects.bulk_create(
+            rows,
+            update_conflicts=True,
+            unique_fields=["wallet", "asset"],
+            update_fields=["total", "spendable"],
+        )
+        WalletBalance.objects.filter(wallet_id=w.id).exclude(asset__in=list(w.balance)).delete()
+        FundingAddress.objects.bulk_create(
+            [
+                FundingAddress(wallet_id=w.id, asset=asset, address=address, synced_at=now)
+                for asset, address in w.funding_addresses.items()
+            ],
+            update_conflicts=True,
+            unique_fields=["wallet", "asset"],
+            update_fields=["address", "synced_at"],
+        )
+        FundingAddress.objects.filter(wallet_id=w.id).exclude(
+            asset__in=list(w.funding_addresses)
+        ).delete()
+
+
+@dataclass
+class SubAddressResult:
+    created: int = 0
+    updated: int = 0
+    removed: int = 0
+
+
+def store_sub_addresses(
+    *, wallet_id: int, asset: str, addresses: Iterable[types.FundingAddress], now: datetime
+) -> SubAddressResult:
+    """Make the local sub-addresses of (wallet, asset) exactly Balance's active list."""
+    addresses = list({a.address: a for a in addresses}.values())
+    old = {
+        row[0]: row[1:]
+        for row in SubAddress.objects.filter(wallet_id=wallet_id, asset=asset).values_list(
+            "address", "pk", "name", "notes", "balance", "is_watched"
+        )
+    }
+    result = SubAddressResult()
+    rows = []
+    for a in addresses:
+        row = SubAddress(
+            wallet_id=wallet_id,
+            asset=asset,
+            address=a.address,
+            name=a.name[:255],
+            notes=a.notes,
+            balance=base_units(a.balance, asset),
+            is_watched=a.is_watched,
+            synced_at=now,
+        )
+        rows.append(row)
+        previous = old.get(a.address)
+        if previous is None:
+            result.created += 1
+        elif previous[1:] != (row.name, row.notes, row.balance, row.is_watched):
+            result.updated += 1
+    returned = {a.address for a in addresses}
+    stale = [pk for address, (pk, *_rest) in old.items() if address not in returned]
+    result.removed = len(stale)
+    with transaction.atomic():
+        if rows:
+            SubAddress.objects.bulk_create(
+                rows,
+                batch_size=BATCH_SIZE,
+                update_conflicts=True,
+                unique_fields=["wallet", "asset", "address"],
+                update_fields=["name", "notes", "balance", "is_watched", "synced_at"],
+            )
+        if stale:
+            SubAddress.objects.filter(pk__in=stale).delete()
+    return result
+
+
+def store_sub_address(
+    *, wallet_id: int, asset: str, address: types.FundingAddress, now: datetime
+) -> SubAddress:
+    """Upsert one sub-address as Balance returned it after an update."""
+    SubAddress.objects.bulk_create(
+        [
+            SubAddress(
+                wallet_id=wallet_id,
+                asset=asset,
+                address=address.address,
+                name=address.name[:255],
+                notes=address.notes,
+                balance=base_units(address.balance, asset),
+                is_watched=address.is_watched,
+                synced_at=now,
+            )
+        ],
+        update_conflicts=True,
+        unique_fields=["wallet", "asset", "address"],
+        update_fields=["name", "notes", "balance", "is_watched", "synced_at"],
+    )
+    return SubAddress.objects.get(wallet_id=wallet_id, asset=asset, address=address.address)
+
+
+@dataclass
+class ExternalAccountsResult:
+    created: int = 0
+    updated: int = 0
+    removed: int = 0
+
+
+def store_external_accounts(
+    accounts: list[types.ExternalAccount], now: datetime
+) -> ExternalAccountsResult:
+    """Make the local external accounts Balance's list: upsert, mark missing ones removed."""
+    result = ExternalAccountsResult()
+    old = {
+        row[0]: row[1:]
+        for row in ExternalAccount.objects.values_list(
+            "id", "name", "custom_id", "description", "removed_at"
+        )
+    }
+    old_addresses: dict[int, dict[str, tuple[int, str]]] = defaultdict(dict)
+    for pk, account_id, asset, address in ExternalAccountAddress.objects.values_list(
+        "pk", "account_id", "asset", "address"
+    ):
+        old_addresses[account_id][asset] = (pk, address)
+
+    account_rows, address_rows, stale = [], [], []
+    for a in accounts:
+        row = ExternalAccount(
+            id=a.id,
+            name=a.name[:255],
+            custom_id=a.custom_id[:255],
+            description=a.description,
+            synced_at=now,
+            removed_at=None,
+        )
+        account_rows.append(row)
+        previous = old.get(a.id)
+        olds = old_addresses.get(a.id, {})
+        changed = previous is None or previous != (row.name, row.custom_id, row.description, None)
+        for asset, address in a.addresses.items():
+            if not address:
+                continue
+            address_rows.append(
+                ExternalAccountAddress(account_id=a.id, asset=asset, address=address)
+            )
+            changed = changed or olds.get(asset, (None, None))[1] != address
+        gone = [pk for asset, (pk, _) in olds.items() if not a.addresses.get(asset)]
+        stale += gone
+        if previous is None:
+            result.created += 1
+        elif changed or gone:
+            result.updated += 1
+    seen = {a.id for a in accounts}
+    with transaction.atomic():
+        ExternalAccount.objects.bulk_create(
+            account_rows,
+            batch_size=BATCH_SIZE,
+            update_conflicts=True,
+            unique_fields=["id"],
+            update_fields=["name", "custom_id", "description", "synced_at", "removed_at"],
+        )
+        ExternalAccountAddress.objects.bulk_create(
+            address_rows,
+            batch_size=BATCH_SIZE,
+            update_conflicts=True,
+            unique_fields=["account", "asset"],
+            update_fields=["address"],
+        )
+        if stale:
+            ExternalAccountAddress.objects.filter(pk__in=stale).delete()
+        missing = [pk for pk, values in old.items() if pk not in seen and values[3] is None]
+        if missing:
+            result.removed = ExternalAccount.objects.filter(pk__in=missing).update(removed_at=now)
+    return result
