@@ -6,3 +6,10 @@ class CustodyPortalConfig(AppConfig):
 
     name = "custody_portal"
     verbose_name = "Custody Portal"
+
+    def ready(self) -> None:
+        from django.db.models.signals import post_migrate
+
+        from . import signals  # connects the Celery signal handlers
+
+        post_migrate.connect(signals.ensure_role_groups, sender=self)

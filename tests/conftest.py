@@ -132,16 +132,27 @@ def redis_url():
     server.shutdown()
 
 
+@pytest.fixture(scope="session", autouse=True)
+def _celery_broker(redis_url):
+    """Point the Celery app (configured at import) at the test Redis, so `.delay()` in a
+    test never reaches the Redis of a running `make run`."""
+    from custody_portal.celery import app
+    from custody_portal.settings.base import _celery_broker_url
+
+    previous = app.conf.broker_url
+    app.conf.broker_url = _celery_broker_url(redis_url)
+    yield
+    app.conf.broker_url = previous
+
+
 @pytest.fixture(autouse=True)
 def _redis_settings(redis_url, settings):
     from custody_portal.redis import _client
 
     settings.REDIS_URL = redis_url
-    settings.CELERY_BROKER_URL = (
-        "redis+socket://" + redis_url.removeprefix("unix://")
-        if redis_url.startswith("unix://")
-        else redis_url
-    )
+    from custody_portal.settings.base import _celery_broker_url
+
+    settings.CELERY_BROKER_URL = _celery_broker_url(redis_url)
     _client.cache_clear()
     yield
     _client.cache_clear()

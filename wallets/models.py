@@ -8,9 +8,8 @@ from django.db import models
 from django.db.models import Q
 
 from custody_portal.assets import get_asset
+from custody_portal.fields import BaseUnitsField
 from custody_portal.money import format_coin
-
-from .fields import BaseUnitsField
 
 
 class Wallet(models.Model):

@@ -6,10 +6,7 @@ and sorts are joins on indexed columns, related rows come through prefetches.
 
 from dataclasses import dataclass
 
-from django.db import connections
 from django.db.models import (
-    BigIntegerField,
-    Count,
     Exists,
     F,
     FilteredRelation,
@@ -17,15 +14,13 @@ from django.db.models import (
     Prefetch,
     Q,
     QuerySet,
-    Sum,
 )
-from django.db.models.functions import Cast, Substr
 
 from custody_portal.assets import SUB_ADDRESS_ASSETS, get_asset
+from custody_portal.fields import sum_base_units
 from custody_portal.models import AuditEvent
 from custody_portal.money import format_coin
 
-from .fields import WIDTH
 from .models import ExternalAccount, SubAddress, Wallet, WalletBalance
 
 WALLET_SORTS = ("name", "-name", "id", "-id")
@@ -142,31 +137,6 @@ def holdings_by_asset() -> list[Holding]:
     qs = WalletBalance.objects.filter(total__gt=0, wallet__removed_at__isnull=True)
     rows = sum_base_units(qs, group_by="asset", amount="total")
     return [Holding(asset, total, count) for asset, (total, count) in sorted(rows.items())]
-
-
-# SQLite keeps base units as zero-padded text (wallets.fields); SUM() there would go through
-# a float. Summing 10-digit slices as integers and recombining them in Python stays exact
-# (each slice sum fits in 64 bits for up to ~900 million rows). PostgreSQL sums numerics.
-_SLICE = 10
-
-
-def sum_base_units(qs: QuerySet, *, group_by: str, amount: str) -> dict[str, tuple[int, int]]:
-    """`{group value: (exact sum of amount, row count)}` in one query, on any database."""
-    if connections[qs.db].vendor != "sqlite":
-        rows = qs.values(group_by).annotate(n=Count("pk"), s=Sum(amount)).order_by()
-        return {r[group_by]: (int(r["s"] or 0), r["n"]) for r in rows}
-    slices = {
-        f"s{i}": Sum(Cast(Substr(amount, 1 + i * _SLICE, _SLICE), BigIntegerField()))
-        for i in range(WIDTH // _SLICE)
-    }
-    rows = qs.values(group_by).annotate(n=Count("pk"), **slices).order_by()
-    result = {}
-    for r in rows:
-        total = 0
-        for i in range(WIDTH // _SLICE):
-            total = total * 10**_SLICE + int(r[f"s{i}"] or 0)
-        result[r[group_by]] = (total, r["n"])
-    return result
 
 
 ASSET_ORDERS = ("id", "balance")

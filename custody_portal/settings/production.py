@@ -1,7 +1,9 @@
 """Production: every secret from the environment, no defaults; passes `check --deploy`."""
 
+from django.core.exceptions import ImproperlyConfigured
+
 from .base import *  # noqa: F403
-from .base import env
+from .base import _celery_broker_url, env
 
 DEBUG = False
 SECRET_KEY = env("DJANGO_SECRET_KEY")
@@ -9,9 +11,12 @@ ALLOWED_HOSTS = env.list("DJANGO_ALLOWED_HOSTS")
 DATABASES = {"default": env.db("DATABASE_URL")}
 DATABASES["default"]["CONN_MAX_AGE"] = env.int("CONN_MAX_AGE", default=60)
 REDIS_URL = env("REDIS_URL")
-CELERY_BROKER_URL = REDIS_URL
+CELERY_BROKER_URL = _celery_broker_url(REDIS_URL)
 BALANCE_API_URL = env("BALANCE_API_URL")
 BALANCE_ACCESS_ID = env("BALANCE_ACCESS_ID")
+# base.py falls back to the sandbox's demo secret; production must bring its own.
+if not (env("BALANCE_SECRET_KEY_FILE", default="") or env("BALANCE_SECRET_KEY", default="")):
+    raise ImproperlyConfigured("Set BALANCE_SECRET_KEY or BALANCE_SECRET_KEY_FILE.")
 
 SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
 SECURE_SSL_REDIRECT = env.bool("SECURE_SSL_REDIRECT", default=True)

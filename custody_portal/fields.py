@@ -6,14 +6,16 @@ converter for DecimalField rounds every value to 15 significant digits on read (
 satoshi would come back as 9007199254740990). On SQLite this field therefore stores the
 integer as text, zero-padded to 40 digits: exact, and the text order is the numeric order, so
 `ORDER BY`, `>`, `<` and the (asset, total) indexes keep working. Sums need care on SQLite
-(see `wallets.selectors.sum_base_units`).
+(see `sum_base_units` below).
 
 Base units are never negative here (balances), which keeps the padded encoding order-safe.
 """
 
 from decimal import Decimal
 
-from django.db import models
+from django.db import connections, models
+from django.db.models import BigIntegerField, Count, QuerySet, Sum
+from django.db.models.functions import Cast, Substr
 
 WIDTH = 40
 
@@ -63,3 +65,28 @@ class BaseUnitsField(models.DecimalField):
         if isinstance(value, float):  # only a SQLite aggregate could produce this
             raise TypeError("refusing a float amount from the database")
         return Decimal(int(value))
+
+
+# SQLite keeps base units as zero-padded text (BaseUnitsField); SUM() there would go through
+# a float. Summing 10-digit slices as integers and recombining them in Python stays exact
+# (each slice sum fits in 64 bits for up to ~900 million rows). PostgreSQL sums numerics.
+_SLICE = 10
+
+
+def sum_base_units(qs: QuerySet, *, group_by: str, amount: str) -> dict[str, tuple[int, int]]:
+    """`{group value: (exact sum of amount, row count)}` in one query, on any database."""
+    if connections[qs.db].vendor != "sqlite":
+        rows = qs.values(group_by).annotate(n=Count("pk"), s=Sum(amount)).order_by()
+        return {r[group_by]: (int(r["s"] or 0), r["n"]) for r in rows}
+    slices = {
+        f"s{i}": Sum(Cast(Substr(amount, 1 + i * _SLICE, _SLICE), BigIntegerField()))
+        for i in range(WIDTH // _SLICE)
+    }
+    rows = qs.values(group_by).annotate(n=Count("pk"), **slices).order_by()
+    result = {}
+    for r in rows:
+        total = 0
+        for i in range(WIDTH // _SLICE):
+            total = total * 10**_SLICE + int(r[f"s{i}"] or 0)
+        result[r[group_by]] = (total, r["n"])
+    return result

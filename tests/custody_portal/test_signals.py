@@ -1,0 +1,54 @@
+"""A worker that becomes ready enqueues one wallet refresh, by task name."""
+
+from celery.signals import worker_ready
+
+from custody_portal.signals import (
+    INITIAL_REFRESH_COUNTDOWN,
+    INITIAL_REFRESH_TASK,
+    enqueue_initial_refresh,
+)
+
+
+class FakeApp:
+    """The two things the handler uses of a Celery app: its task registry and send_task."""
+
+    def __init__(self, tasks=(), fail: bool = False) -> None:
+        self.tasks = dict.fromkeys(tasks)
+        self.fail = fail
+        self.sent: list[tuple[str, dict]] = []
+
+    def send_task(self, name: str, **options) -> None:
+        if self.fail:
+            raise ConnectionError("broker down")
+        self.sent.append((name, options))
+
+
+class FakeConsumer:
+    """What worker_ready sends as `sender`: something that has the worker's app."""
+
+    def __init__(self, app: FakeApp) -> None:
+        self.app = app
+
+
+def test_enqueues_refresh_when_task_registered():
+    app = FakeApp(tasks=[INITIAL_REFRESH_TASK])
+
+    worker_ready.send(sender=FakeConsumer(app))
+
+    assert app.sent == [(INITIAL_REFRESH_TASK, {"countdown": INITIAL_REFRESH_COUNTDOWN})]
+
+
+def test_skipped_when_task_not_registered():
+    app = FakeApp(tasks=["celery.ping"])
+
+    enqueue_initial_refresh(sender=FakeConsumer(app))
+
+    assert app.sent == []
+
+
+def test_broker_failure_does_not_break_worker_start():
+    app = FakeApp(tasks=[INITIAL_REFRESH_TASK], fail=True)
+
+    enqueue_initial_refresh(sender=FakeConsumer(app))  # logs, does not raise
+
+    assert app.sent == []
