@@ -1,10 +1,10 @@
-"""A worker that becomes ready enqueues one wallet refresh, by task name."""
+"""A worker that becomes ready enqueues the initial refreshes, by task name."""
 
 from celery.signals import worker_ready
 
 from custody_portal.signals import (
     INITIAL_REFRESH_COUNTDOWN,
-    INITIAL_REFRESH_TASK,
+    INITIAL_REFRESH_TASKS,
     enqueue_initial_refresh,
 )
 
@@ -31,11 +31,22 @@ class FakeConsumer:
 
 
 def test_enqueues_refresh_when_task_registered():
-    app = FakeApp(tasks=[INITIAL_REFRESH_TASK])
+    app = FakeApp(tasks=INITIAL_REFRESH_TASKS)
 
     worker_ready.send(sender=FakeConsumer(app))
 
-    assert app.sent == [(INITIAL_REFRESH_TASK, {"countdown": INITIAL_REFRESH_COUNTDOWN})]
+    assert app.sent == [
+        ("wallets.tasks.refresh_wallets", {"countdown": INITIAL_REFRESH_COUNTDOWN}),
+        ("wallets.tasks.refresh_watched_sub_addresses", {"countdown": INITIAL_REFRESH_COUNTDOWN}),
+    ]
+
+
+def test_only_registered_tasks_are_enqueued():
+    app = FakeApp(tasks=["wallets.tasks.refresh_wallets"])
+
+    enqueue_initial_refresh(sender=FakeConsumer(app))
+
+    assert app.sent == [("wallets.tasks.refresh_wallets", {"countdown": INITIAL_REFRESH_COUNTDOWN})]
 
 
 def test_skipped_when_task_not_registered():
@@ -47,7 +58,7 @@ def test_skipped_when_task_not_registered():
 
 
 def test_broker_failure_does_not_break_worker_start():
-    app = FakeApp(tasks=[INITIAL_REFRESH_TASK], fail=True)
+    app = FakeApp(tasks=INITIAL_REFRESH_TASKS, fail=True)
 
     enqueue_initial_refresh(sender=FakeConsumer(app))  # logs, does not raise
 
