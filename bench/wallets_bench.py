@@ -5,10 +5,12 @@
 Starts the sandbox (`manage.py runsandbox`) as a subprocess on a free port, an embedded Redis
 for the refresh lock (unless REDIS_URL is set) and a throwaway SQLite database (unless
 DATABASE_URL is set: then that database is migrated and used). Runs a full `wallets_refresh`
-(and a second one, which must change nothing), reporting wall time and peak memory, then
-requests the wallet list page as a logged-in viewer through Django's test client: median and
-p95 server time over --requests requests, and the query count, for a default list, a search,
-an asset filter and a sort by balance. Prints tables and checks the targets.
+(and a second one, which must change nothing), reporting wall time and peak memory, then one
+wallet details refresh at the default limit (REFRESH_WALLET_DETAILS_LIMIT detail calls, in
+sequence), then requests the wallet list page as a logged-in viewer through Django's test
+client: median and p95 server time over --requests requests, and the query count, for a
+default list, a search, an asset filter and a sort by balance. Prints tables and checks the
+targets.
 """
 
 import argparse
@@ -114,6 +116,16 @@ def time_refresh(label: str) -> dict:
     return {"step": label, "seconds": elapsed, "rss": peak_rss_mb(), **counts}
 
 
+def time_details() -> dict:
+    """One wallet details run at the default limit: one Balance call per wallet, in sequence."""
+    from wallets.services import wallet_details_refresh
+
+    started = time.perf_counter()
+    counts = wallet_details_refresh()
+    elapsed = time.perf_counter() - started
+    return {"seconds": elapsed, "rss": peak_rss_mb(), **counts}
+
+
 def time_page(client, url: str, requests: int) -> dict:
     from django.db import connection
 
@@ -181,9 +193,10 @@ def main() -> int:
 
         rss_before = peak_rss_mb()
         refreshes = [time_refresh("first refresh (all new)"), time_refresh("second (no changes)")]
+        details = time_details()
         analyze()
         pages = measure_pages(args.requests)
-        report(args, refreshes, pages, rss_before)
+        report(args, refreshes, details, pages, rss_before)
         ok = refreshes[0]["seconds"] <= TARGET_REFRESH_S and all(
             p["queries"] <= TARGET_QUERIES and p["median"] <= TARGET_MEDIAN_MS
             for name, p in pages.items()
@@ -227,7 +240,9 @@ def measure_pages(requests: int) -> dict[str, dict]:
     return {name: time_page(client, url, requests) for name, url in LIST_PAGES + OTHER_PAGES}
 
 
-def report(args, refreshes: list[dict], pages: dict[str, dict], rss_before: float) -> None:
+def report(
+    args, refreshes: list[dict], details: dict, pages: dict[str, dict], rss_before: float
+) -> None:
     print(f"\nWallets refresh — {args.wallets} wallets, page size 100")
     print(
         table(
@@ -243,6 +258,27 @@ def report(args, refreshes: list[dict], pages: dict[str, dict], rss_before: floa
                     f"{r['rss']:.0f} MB (+{r['rss'] - rss_before:.0f})",
                 ]
                 for r in refreshes
+            ],
+        )
+    )
+    from django.conf import settings
+
+    limit = settings.REFRESH_WALLET_DETAILS_LIMIT
+    per_call = details["seconds"] / details["fetched"] * 1000 if details["fetched"] else 0.0
+    print(f"\nWallet details refresh — one run at the default limit ({limit}), sequential calls")
+    print(
+        table(
+            ["wall time", "per call", "fetched", "updated", "skipped", "still unknown", "peak RSS"],
+            [
+                [
+                    f"{details['seconds']:.2f} s",
+                    f"{per_call:.1f} ms",
+                    details["fetched"],
+                    details["updated"],
+                    details["skipped"],
+                    details["remaining_unknown"],
+                    f"{details['rss']:.0f} MB (+{details['rss'] - rss_before:.0f})",
+                ]
             ],
         )
     )

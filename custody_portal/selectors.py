@@ -26,6 +26,7 @@ DATA_SETS: dict[str, DataSet] = {
     for d in (
         DataSet("refresh_wallets", "Wallets and balances", "REFRESH_WALLETS_INTERVAL"),
         DataSet("refresh_sub_addresses", "Sub-addresses", "REFRESH_SUB_ADDRESSES_INTERVAL"),
+        DataSet("refresh_wallet_details", "Spendable balances", "REFRESH_WALLET_DETAILS_INTERVAL"),
     )
 }
 

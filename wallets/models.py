@@ -27,8 +27,9 @@ class Wallet(models.Model):
     # The last refresh that saw the wallet in Balance's list.
     synced_at = models.DateTimeField()
     removed_at = models.DateTimeField(null=True, blank=True, db_index=True)
-    # When the spendable balances were last read from the wallet detail endpoint.
-    detail_synced_at = models.DateTimeField(null=True, blank=True)
+    # When the spendable balances were last read from the wallet detail endpoint. Indexed:
+    # the wallet details refresh reads the oldest ones first.
+    detail_synced_at = models.DateTimeField(null=True, blank=True, db_index=True)
     # When the sub-addresses of every sub-address asset were last read from Balance.
     sub_addresses_synced_at = models.DateTimeField(null=True, blank=True)
 
@@ -46,8 +47,9 @@ class Wallet(models.Model):
 class WalletBalance(models.Model):
     """One asset's balance of one wallet, in base units.
 
-    `spendable` is only known from Balance's wallet detail endpoint; the list refresh leaves
-    it alone while the total is unchanged and clears it (unknown) when the total moves.
+    `spendable` is only known from Balance's wallet detail endpoint (the wallet details
+    refresh reads it in the background); the list refresh leaves it alone while the total is
+    unchanged and clears it (unknown) when the total moves.
     """
 
     wallet = models.ForeignKey(Wallet, on_delete=models.CASCADE, related_name="balances")

@@ -156,3 +156,30 @@ def wallets_holding(*, asset: str, order_by: str = "id") -> QuerySet[WalletBalan
 def external_account_list() -> QuerySet[ExternalAccount]:
     """Active external accounts with their addresses (two queries)."""
     return ExternalAccount.objects.filter(removed_at__isnull=True).prefetch_related("addresses")
+
+
+def _unknown_spendable() -> Exists:
+    """The wallet has a balance above zero whose spendable amount is unknown (null)."""
+    return Exists(
+        WalletBalance.objects.filter(wallet=OuterRef("pk"), total__gt=0, spendable__isnull=True)
+    )
+
+
+def wallets_needing_details(*, limit: int) -> list[int]:
+    """Ids of up to `limit` active wallets whose detail (spendable amounts) to read next.
+
+    First the wallets with a balance whose spendable is unknown — what operators miss on the
+    page — then those whose detail was read longest ago (never-read ones first). Each run
+    thus works through the whole set in turn instead of re-reading the same wallets.
+    """
+    return list(
+        Wallet.objects.filter(removed_at__isnull=True)
+        .annotate(unknown=_unknown_spendable())
+        .order_by(F("unknown").desc(), F("detail_synced_at").asc(nulls_first=True), "id")
+        .values_list("id", flat=True)[: max(limit, 0)]
+    )
+
+
+def unknown_spendable_wallet_count() -> int:
+    """How many active wallets still have a balance with an unknown spendable amount."""
+    return Wallet.objects.filter(_unknown_spendable(), removed_at__isnull=True).count()

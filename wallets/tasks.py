@@ -35,8 +35,21 @@ def _run(name: str, call, **kwargs) -> dict | None:
 
 @shared_task(name="wallets.tasks.refresh_wallets", ignore_result=True)
 def refresh_wallets() -> dict | None:
-    """Every wallet, balance total, funding address and external account."""
-    return _run("refresh_wallets", services.wallets_refresh)
+    """Every wallet, balance total, funding address and external account.
+
+    A successful run queues the wallet details refresh: the list carries no spendable
+    amounts, and new or changed wallets should not wait for the next beat tick to get them.
+    """
+    counts = _run("refresh_wallets", services.wallets_refresh)
+    if counts is not None:
+        services.wallet_details_enqueue()
+    return counts
+
+
+@shared_task(name="wallets.tasks.refresh_wallet_details", ignore_result=True)
+def refresh_wallet_details() -> dict | None:
+    """Spendable balances of the next REFRESH_WALLET_DETAILS_LIMIT wallets (one call each)."""
+    return _run("refresh_wallet_details", services.wallet_details_refresh)
 
 
 @shared_task(name="wallets.tasks.refresh_watched_sub_addresses", ignore_result=True)

@@ -150,6 +150,10 @@ CELERY_TIMEZONE = TIME_ZONE
 REFRESH_WALLETS_INTERVAL = env.int("REFRESH_WALLETS_INTERVAL", default=300)
 REFRESH_SUB_ADDRESSES_INTERVAL = env.int("REFRESH_SUB_ADDRESSES_INTERVAL", default=1800)
 REFRESH_STORAGE_PROVIDERS_INTERVAL = env.int("REFRESH_STORAGE_PROVIDERS_INTERVAL", default=900)
+# Spendable balances need one Balance call per wallet (the list lacks them): each run reads
+# at most LIMIT wallet details, unknown ones first, then the oldest.
+REFRESH_WALLET_DETAILS_INTERVAL = env.int("REFRESH_WALLET_DETAILS_INTERVAL", default=300)
+REFRESH_WALLET_DETAILS_LIMIT = env.int("REFRESH_WALLET_DETAILS_LIMIT", default=300)
 
 CELERY_BEAT_SCHEDULE = {
     "refresh-wallets": {
@@ -159,6 +163,10 @@ CELERY_BEAT_SCHEDULE = {
     "refresh-watched-sub-addresses": {
         "task": "wallets.tasks.refresh_watched_sub_addresses",
         "schedule": REFRESH_SUB_ADDRESSES_INTERVAL,
+    },
+    "refresh-wallet-details": {
+        "task": "wallets.tasks.refresh_wallet_details",
+        "schedule": REFRESH_WALLET_DETAILS_INTERVAL,
     },
 }
 

@@ -1,6 +1,7 @@
 """Wallet services (the write side): refreshes from Balance and sub-address writes."""
 
-from .enqueue import refresh_enqueue
+from .details import TASK_WALLET_DETAILS, wallet_details_refresh
+from .enqueue import refresh_enqueue, wallet_details_enqueue
 from .refresh import (
     TASK_SUB_ADDRESSES,
     TASK_WALLETS,
@@ -22,12 +23,15 @@ __all__ = [
     "NOTES_MAX_LENGTH",
     "TASK_SUB_ADDRESSES",
     "TASK_WALLETS",
+    "TASK_WALLET_DETAILS",
     "external_accounts_refresh",
     "refresh_enqueue",
     "sub_address_create",
     "sub_address_update",
     "sub_addresses_refresh",
     "validate_sub_address_asset",
+    "wallet_details_enqueue",
+    "wallet_details_refresh",
     "wallet_refresh_from_balance",
     "wallets_refresh",
 ]

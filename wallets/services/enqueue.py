@@ -1,4 +1,4 @@
-"""Queue refreshes for Celery workers (the home page's "Refresh now")."""
+"""Queue refreshes for Celery workers (the home page's "Refresh now", refresh chaining)."""
 
 import logging
 
@@ -43,6 +43,25 @@ def refresh_enqueue(*, user: AbstractBaseUser) -> None:
             wallet_id=None,
             message="Asked for a refresh of wallets, balances and watched sub-addresses",
         )
+
+    transaction.on_commit(send)
+
+
+def wallet_details_enqueue() -> None:
+    """Queue the wallet details refresh once the surrounding transaction commits.
+
+    Called after a successful wallets refresh, so wallets that just appeared (or whose
+    totals moved) get their spendable amounts within seconds instead of at the next beat
+    tick. Best effort: the beat schedule runs the same task anyway, so a broker failure is
+    logged, not raised — the wallets refresh itself succeeded.
+    """
+    from .. import tasks  # tasks import services: avoid the import cycle at load time
+
+    def send() -> None:
+        try:
+            tasks.refresh_wallet_details.delay()
+        except (KombuError, OSError) as exc:
+            logger.warning("could not queue the wallet details refresh: %s", _short(exc))
 
     transaction.on_commit(send)
 

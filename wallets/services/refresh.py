@@ -2,10 +2,10 @@
 
 Each run is single-flight and recorded (`custody_portal.refresh.refresh_run`), and idempotent:
 upserts, never blind inserts. Where spendable balances come from: Balance's wallet list does
-not carry them, and reading every wallet's detail would cost one call per wallet. So the
-periodic wallets refresh stores totals only, and the wallet detail (with spendable) is read
-where it is cheap: a wallet's "Refresh from Balance" action and the sub-address refresh, which
-already talk to Balance about that one wallet.
+not carry them, so the wallets refresh stores totals only (and clears a spendable whose total
+moved). The wallet detail (with spendable) is read by the bounded wallet details refresh
+(`details.py`, queued after each wallets refresh and on its own schedule), and for one wallet
+by its "Refresh from Balance" action and the sub-address refresh.
 """
 
 import logging

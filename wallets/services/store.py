@@ -30,7 +30,7 @@ WALLET_FIELDS = ("name", "custom_id", "kind", "description")
 
 @dataclass
 class PageResult:
-    """What one page of wallets changed."""
+    """What one page (or batch of details) of wallets changed."""
 
     created: int = 0
     updated: int = 0
@@ -50,11 +50,14 @@ def _wallet_row(w: types.Wallet, now: datetime) -> Wallet:
 
 
 def upsert_wallet_page(page: list[types.Wallet], now: datetime) -> PageResult:
-    """Upsert one page of Balance's wallet list: wallets, balance totals, funding addresses.
+    """Upsert wallets as Balance returned them: wallets, balances, funding addresses.
 
-    Balances and funding addresses missing from Balance's answer are deleted. A changed total
-    clears the stored spendable amount: the list does not carry it, and an old spendable
-    next to a new total would be wrong (it is unknown until the detail is read again).
+    Used for a page of Balance's wallet list and for a batch of wallet details alike, so there
+    is one upsert path. Balances and funding addresses missing from Balance's answer are
+    deleted. A wallet from the list carries no spendable amounts (`spendable_balance` is
+    None): a changed total then clears the stored spendable, because an old spendable next to
+    a new total would be wrong (unknown until the detail is read again), and an unchanged one
+    keeps it. A wallet from the detail endpoint sets spendable and `detail_synced_at`.
     """
     result = PageResult()
     # One row per id: an upsert may not touch the same row twice in one statement.
@@ -66,11 +69,11 @@ def upsert_wallet_page(page: list[types.Wallet], now: datetime) -> PageResult:
         row[0]: row[1:]
         for row in Wallet.objects.filter(id__in=ids).values_list("id", *WALLET_FIELDS, "removed_at")
     }
-    old_balances: dict[int, dict[str, tuple[int, int]]] = defaultdict(dict)
-    for pk, wallet_id, asset, total in WalletBalance.objects.filter(wallet_id__in=ids).values_list(
-        "pk", "wallet_id", "asset", "total"
-    ):
-        old_balances[wallet_id][asset] = (pk, total)
+    old_balances: dict[int, dict[str, tuple[int, int, int | None]]] = defaultdict(dict)
+    for pk, wallet_id, asset, total, spendable in WalletBalance.objects.filter(
+        wallet_id__in=ids
+    ).values_list("pk", "wallet_id", "asset", "total", "spendable"):
+        old_balances[wallet_id][asset] = (pk, total, spendable)
     old_funding: dict[int, dict[str, tuple[int, str]]] = defaultdict(dict)
     for pk, wallet_id, asset, address in FundingAddress.objects.filter(
         wallet_id__in=ids
@@ -87,12 +90,18 @@ def upsert_wallet_page(page: list[types.Wallet], now: datetime) -> PageResult:
         new_totals = {asset: base_units(amount, asset) for asset, amount in w.balance.items()}
         olds = old_balances.get(w.id, {})
         for asset, total in new_totals.items():
-            if asset not in olds or olds[asset][1] != total:
+            old_total, old_spendable = olds[asset][1:] if asset in olds else (None, None)
+            if w.spendable_balance is None:  # from the list: keep spendable unless total moved
+                spendable = old_spendable if old_total == total else None
+            else:
+                amount = w.spendable_balance.get(asset)
+                spendable = None if amount is None else base_units(amount, asset)
+            if asset not in olds or (old_total, old_spendable) != (total, spendable):
                 balance_rows.append(
-                    WalletBalance(wallet_id=w.id, asset=asset, total=total, spendable=None)
+                    WalletBalance(wallet_id=w.id, asset=asset, total=total, spendable=spendable)
                 )
                 changed = True
-        gone = [pk for asset, (pk, _) in olds.items() if asset not in new_totals]
+        gone = [pk for asset, (pk, *_) in olds.items() if asset not in new_totals]
         stale_balances += gone
 
         old_addresses = old_funding.get(w.id, {})
@@ -124,6 +133,9 @@ def upsert_wallet_page(page: list[types.Wallet], now: datetime) -> PageResult:
             unique_fields=["id"],
             update_fields=[*WALLET_FIELDS, "synced_at", "removed_at"],
         )
+        detailed = [w.id for w in page if w.spendable_balance is not None]
+        if detailed:
+            Wallet.objects.filter(id__in=detailed).update(detail_synced_at=now)
         if balance_rows:
             WalletBalance.objects.bulk_create(
                 balance_rows,
@@ -154,45 +166,9 @@ def mark_removed_wallets(*, seen_at: datetime, now: datetime) -> int:
     )
 
 
-def store_wallet_detail(w: types.Wallet, now: datetime) -> None:
+def store_wallet_detail(w: types.Wallet, now: datetime) -> PageResult:
     """Store one wallet as Balance's detail endpoint returns it, spendable balances included."""
-    with transaction.atomic():
-        Wallet.objects.bulk_create(
-            [_wallet_row(w, now)],
-            update_conflicts=True,
-            unique_fields=["id"],
-            update_fields=[*WALLET_FIELDS, "synced_at", "removed_at"],
-        )
-        Wallet.objects.filter(id=w.id).update(detail_synced_at=now)
-        spendable = w.spendable_balance or {}
-        rows = [
-            WalletBalance(
-                wallet_id=w.id,
-                asset=asset,
-                total=base_units(amount, asset),
-                spendable=base_units(spendable[asset], asset) if asset in spendable else None,
-            )
-            for asset, amount in w.balance.items()
-        ]
-        WalletBalance.objects.bulk_create(
-            rows,
-            update_conflicts=True,
-            unique_fields=["wallet", "asset"],
-            update_fields=["total", "spendable"],
-        )
-        WalletBalance.objects.filter(wallet_id=w.id).exclude(asset__in=list(w.balance)).delete()
-        FundingAddress.objects.bulk_create(
-            [
-                FundingAddress(wallet_id=w.id, asset=asset, address=address, synced_at=now)
-                for asset, address in w.funding_addresses.items()
-            ],
-            update_conflicts=True,
-            unique_fields=["wallet", "asset"],
-            update_fields=["address", "synced_at"],
-        )
-        FundingAddress.objects.filter(wallet_id=w.id).exclude(
-            asset__in=list(w.funding_addresses)
-        ).delete()
+    return upsert_wallet_page([w], now)
 
 
 @dataclass

@@ -67,10 +67,12 @@ def render_wallet_page(
         or panel_context(wallet=wallet, asset=asset, sub_addresses=by_asset.get(asset, []))
         for asset in SUB_ADDRESS_ASSETS
     ]
+    balances = list(wallet.balances.all())
     context = {
         "nav": "wallets",
         "wallet": wallet,
-        "balances": list(wallet.balances.all()),
+        "balances": balances,
+        "spendable_unknown": any(b.spendable is None for b in balances),
         "funding_addresses": list(wallet.funding_addresses.all()),
         "panels": panels,
         "audit_events": selectors.wallet_audit_events(wallet_id=wallet.id),
