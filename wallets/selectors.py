@@ -181,5 +181,16 @@ def wallets_needing_details(*, limit: int) -> list[int]:
 
 
 def unknown_spendable_wallet_count() -> int:
-    """How many active wallets still have a balance with an unknown spendable amount."""
-    return Wallet.objects.filter(_unknown_spendable(), removed_at__isnull=True).count()
+    """How many active wallets still have a balance with an unknown spendable amount.
+
+    A join + DISTINCT rather than a correlated EXISTS: right after a bulk load PostgreSQL has
+    no statistics yet and ran the EXISTS as a nested loop (4 s at 10,000 wallets).
+    """
+    return (
+        WalletBalance.objects.filter(
+            total__gt=0, spendable__isnull=True, wallet__removed_at__isnull=True
+        )
+        .values("wallet_id")
+        .distinct()
+        .count()
+    )
