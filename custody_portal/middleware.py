@@ -16,7 +16,5 @@ class ContentSecurityPolicyMiddleware:
 
     def __call__(self, request: HttpRequest) -> HttpResponse:
         response = self.get_response(request)
-        # The API docs page (Swagger UI) is the only page that needs another policy.
-        if not request.path.startswith("/api/docs"):
-            response.setdefault("Content-Security-Policy", POLICY)
+        response.setdefault("Content-Security-Policy", POLICY)
         return response
