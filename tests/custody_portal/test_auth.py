@@ -3,7 +3,7 @@
 import pytest
 from django.urls import reverse
 
-from .factories import UserFactory
+from tests.factories import UserFactory
 
 pytestmark = pytest.mark.django_db
 

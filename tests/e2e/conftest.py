@@ -16,7 +16,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.custody_portal.factories import UserFactory
+from tests.factories import UserFactory
 
 # Playwright's sync API runs an asyncio loop in this thread; the ORM calls the test makes
 # are still synchronous and safe.

@@ -4,19 +4,18 @@ import pytest
 from django.test import Client
 
 from custody_portal.roles import OPERATOR, VIEWER
+from tests.factories import UserFactory
 from wallets.services import wallets_refresh
-
-from .factories import UserFactory
 
 
 @pytest.fixture
 def viewer(db):
-    return UserFactory(username="vera", roles=[VIEWER])
+    return UserFactory(username="vera", role=VIEWER)
 
 
 @pytest.fixture
 def operator(db):
-    return UserFactory(username="otto", roles=[OPERATOR])
+    return UserFactory(username="otto", role=OPERATOR)
 
 
 @pytest.fixture

@@ -1,8 +1,6 @@
 """factory_boy factories for the wallets tests (local rows, no Balance involved)."""
 
 import factory
-from django.contrib.auth import get_user_model
-from django.contrib.auth.models import Group
 from django.utils import timezone
 
 from wallets.models import (
@@ -13,20 +11,6 @@ from wallets.models import (
     Wallet,
     WalletBalance,
 )
-
-
-class UserFactory(factory.django.DjangoModelFactory):
-    class Meta:
-        model = get_user_model()
-        skip_postgeneration_save = True
-
-    username = factory.Sequence(lambda n: f"user{n}")
-    password = factory.django.Password("pw")
-
-    @factory.post_generation
-    def roles(self, create, extracted, **kwargs):
-        for name in extracted or ():
-            self.groups.add(Group.objects.get(name=name))
 
 
 class WalletFactory(factory.django.DjangoModelFactory):

@@ -1,4 +1,4 @@
-"""Users with a role, for tests across the suite (the e2e fixtures use them too)."""
+"""Factories shared across the test suite: users with a role."""
 
 import factory
 from django.contrib.auth import get_user_model
