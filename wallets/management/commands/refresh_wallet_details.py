@@ -1,13 +1,9 @@
 """`manage.py refresh_wallet_details [--limit N]`: one wallet details run now, counts printed."""
 
 from django.core.management.base import BaseCommand, CommandError
-from redis.exceptions import RedisError
 
-from balance.errors import BalanceError
-from custody_portal.refresh import RefreshAlreadyRunning
+from wallets.management.refresh_command import format_counts, refresh_command_errors
 from wallets.services import wallet_details_refresh
-
-from .refresh_wallets import format_counts
 
 
 class Command(BaseCommand):
@@ -27,12 +23,6 @@ class Command(BaseCommand):
     def handle(self, *args, limit: int | None, **options) -> None:
         if limit is not None and limit < 1:
             raise CommandError("--limit must be at least 1.")
-        try:
+        with refresh_command_errors():
             counts = wallet_details_refresh(limit=limit)
-        except RefreshAlreadyRunning as exc:
-            raise CommandError(f"Not started: {exc}") from exc
-        except RedisError as exc:
-            raise CommandError(f"Not started: Redis (refresh locks) is unreachable: {exc}") from exc
-        except BalanceError as exc:
-            raise CommandError(f"Refresh failed: {exc.message}") from exc
         self.stdout.write(format_counts(counts))
