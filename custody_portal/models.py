@@ -1,5 +1,7 @@
 """Shared models: role permissions, the audit trail and refresh runs."""
 
+from datetime import timedelta
+
 from django.conf import settings
 from django.db import models
 
@@ -69,6 +71,7 @@ class RefreshRun(models.Model):
     class Meta:
         ordering = ["-started_at", "-id"]
         indexes = [
+            models.Index(fields=["-started_at"]),
             models.Index(fields=["task", "-started_at"]),
             models.Index(fields=["task", "status", "-started_at"]),
         ]
@@ -81,3 +84,22 @@ class RefreshRun(models.Model):
         if self.finished_at is None:
             return None
         return (self.finished_at - self.started_at).total_seconds()
+
+    @property
+    def abandoned(self) -> bool:
+        """Still "running" past the task time limit: its worker died (killed, restarted) and
+        will never finish it. Its lock has expired too, so a new run can start."""
+        from django.conf import settings
+        from django.utils import timezone
+
+        limit = timedelta(seconds=settings.CELERY_TASK_TIME_LIMIT)
+        return self.status == self.Status.RUNNING and timezone.now() - self.started_at > limit
+
+    @property
+    def display_status(self) -> str:
+        return "abandoned" if self.abandoned else self.status
+
+    @property
+    def counts_text(self) -> str:
+        """`wallets=40 created=0 …` for the history page (error lists are shown apart)."""
+        return " ".join(f"{k}={v}" for k, v in self.counts.items() if not isinstance(v, list))

@@ -41,7 +41,18 @@ class Freshness:
 
     @property
     def failed(self) -> bool:
-        return self.last_run is not None and self.last_run.status == RefreshRun.Status.FAILED
+        """The last run failed, or was abandoned by a worker that died while running it."""
+        if self.last_run is None:
+            return False
+        return self.last_run.status == RefreshRun.Status.FAILED or self.last_run.abandoned
+
+    @property
+    def running(self) -> bool:
+        return (
+            self.last_run is not None
+            and self.last_run.status == RefreshRun.Status.RUNNING
+            and not self.last_run.abandoned
+        )
 
     @property
     def auth_problem(self) -> bool:
@@ -56,7 +67,11 @@ class Freshness:
 
     @property
     def error(self) -> str:
-        return self.last_run.error if self.failed else ""
+        if not self.failed:
+            return ""
+        if self.last_run.abandoned:
+            return "The last refresh never finished (its worker stopped while running it)."
+        return self.last_run.error
 
 
 def freshness(task: str, scope: str = "") -> Freshness:
@@ -72,6 +87,19 @@ def freshness(task: str, scope: str = "") -> Freshness:
             .first()
         )
     return Freshness(DATA_SETS[task], synced_at, last_run)
+
+
+RUN_HISTORY_STATUSES = ("running", "succeeded", "failed")
+
+
+def refresh_run_list(*, task: str = "", status: str = ""):
+    """Refresh runs, newest first, optionally of one task and/or status (indexed)."""
+    runs = RefreshRun.objects.all()
+    if task:
+        runs = runs.filter(task=task)
+    if status:
+        runs = runs.filter(status=status)
+    return runs.order_by("-started_at", "-id")
 
 
 def home_context() -> dict:

@@ -1,20 +1,13 @@
-"""Template filters for wallet pages: exact coin amounts and audit values."""
+"""Template filters for wallet pages: audit values, plus the portal-wide `coin` and `ago`."""
 
 from django import template
-from django.utils import timezone
-from django.utils.timesince import timesince
 
-from custody_portal.money import format_coin
+from custody_portal.templatetags.portal_tags import ago, coin
 
 register = template.Library()
-
-
-@register.filter
-def coin(base_units, asset: str) -> str:
-    """Base units → "1,234.56789012 BTC" (every decimal, exact); "—" when unknown."""
-    if not asset:
-        return ""
-    return format_coin(base_units, asset)
+# The portal-wide filters, so wallet templates need load only this library.
+register.filter("coin", coin)
+register.filter("ago", ago)
 
 
 @register.filter
@@ -32,13 +25,3 @@ def audit_values(values) -> str:
             value = f"“{value}”"
         parts.append(f"{key.replace('_', ' ')} {value}")
     return ", ".join(parts)
-
-
-@register.filter
-def ago(moment) -> str:
-    """ "just now", "3 minutes ago" (the largest unit only); "never" without a moment."""
-    if not moment:
-        return "never"
-    if (timezone.now() - moment).total_seconds() < 60:
-        return "just now"
-    return f"{timesince(moment, depth=1)} ago"

@@ -12,12 +12,12 @@ from django.shortcuts import redirect
 from django.views import View
 
 from custody_portal.errors import ApplicationError
+from custody_portal.htmx import is_htmx
 from custody_portal.roles import OperatorRequiredMixin, ViewerRequiredMixin
 
 from .. import selectors, services
 from ..forms import SubAddressCreateForm, SubAddressEditForm, WatchForm
 from ..models import Wallet
-from .htmx import is_htmx
 from .pages import not_found
 from .panels import panel_context, render_panel, render_wallet_page
 

@@ -6,13 +6,13 @@ from django.shortcuts import render
 from django.views import View
 
 from custody_portal.assets import ASSETS, get_asset
+from custody_portal.htmx import render_page_or_fragment
 from custody_portal.roles import ViewerRequiredMixin
 from custody_portal.selectors import freshness
 
 from .. import selectors
 from ..forms import WalletFilterForm
 from ..services import TASK_WALLETS
-from .htmx import render_page_or_fragment
 from .panels import render_wallet_page
 
 PAGE_SIZE = 50

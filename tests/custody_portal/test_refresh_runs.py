@@ -1,0 +1,138 @@
+"""Refresh runs: the shared single-flight mechanism, abandoned runs, and the sync history page."""
+
+from datetime import timedelta
+
+import pytest
+from django.test import Client
+from django.utils import timezone
+
+from balance.errors import BalanceAuthError, BalanceUnavailable
+from custody_portal.models import RefreshRun
+from custody_portal.refresh import RefreshAlreadyRunning, refresh_run
+from custody_portal.selectors import freshness
+from tests.factories import UserFactory
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def viewer_client():
+    client = Client()
+    client.force_login(UserFactory(role="viewer"))
+    return client
+
+
+def _run(task="refresh_wallets", status=RefreshRun.Status.SUCCEEDED, minutes_ago=1, **fields):
+    started = timezone.now() - timedelta(minutes=minutes_ago)
+    finished = None if status == RefreshRun.Status.RUNNING else started + timedelta(seconds=2)
+    return RefreshRun.objects.create(
+        task=task, status=status, started_at=started, finished_at=finished, **fields
+    )
+
+
+def test_refresh_run_records_success_with_counts():
+    with refresh_run("refresh_wallets") as run:
+        run.counts = {"wallets": 3}
+    run.refresh_from_db()
+    assert (run.status, run.counts, run.error) == ("succeeded", {"wallets": 3}, "")
+    assert run.finished_at >= run.started_at
+
+
+def test_refresh_run_records_balances_failure_and_reraises():
+    with pytest.raises(BalanceUnavailable), refresh_run("refresh_wallets"):
+        raise BalanceUnavailable("Balance is unreachable: cannot connect to x.")
+    run = RefreshRun.objects.get()
+    assert (run.status, run.error, run.error_kind) == (
+        "failed",
+        "Balance is unreachable: cannot connect to x.",
+        "balance",
+    )
+
+
+def test_refresh_run_marks_an_auth_failure_for_the_home_alert():
+    with pytest.raises(BalanceAuthError), refresh_run("refresh_wallets"):
+        raise BalanceAuthError("Balance refused the portal's credentials: Invalid signature")
+    assert freshness("refresh_wallets").auth_problem
+
+
+def test_refresh_run_is_single_flight_per_task_and_scope():
+    with refresh_run("refresh_wallets"):
+        with pytest.raises(RefreshAlreadyRunning), refresh_run("refresh_wallets"):
+            pass
+        with refresh_run("refresh_wallets", scope="wallet:7"):  # another scope may run
+            pass
+    with refresh_run("refresh_wallets"):  # the lock was released
+        pass
+    assert RefreshRun.objects.filter(status="succeeded").count() == 3
+
+
+def test_a_run_left_running_past_the_time_limit_counts_as_failed(settings):
+    """GIVEN a worker killed mid-refresh long ago WHEN a page asks how fresh the data is
+    THEN it is reported as a refresh that never finished, not as one still running."""
+    settings.CELERY_TASK_TIME_LIMIT = 600
+    _run(status=RefreshRun.Status.SUCCEEDED, minutes_ago=30)
+    _run(status=RefreshRun.Status.RUNNING, minutes_ago=20)
+
+    fresh = freshness("refresh_wallets")
+
+    assert fresh.failed and not fresh.running and fresh.stale
+    assert "never finished" in fresh.error
+
+
+def test_a_recent_running_run_is_running_not_failed(settings):
+    settings.CELERY_TASK_TIME_LIMIT = 600
+    _run(status=RefreshRun.Status.RUNNING, minutes_ago=2)
+    fresh = freshness("refresh_wallets")
+    assert fresh.running and not fresh.failed
+
+
+def test_sync_history_lists_runs_with_counts_errors_and_abandoned(viewer_client):
+    _run(counts={"wallets": 40, "created": 2})
+    _run(status=RefreshRun.Status.FAILED, error="Balance failed (HTTP 503): maintenance")
+    _run(status=RefreshRun.Status.RUNNING, minutes_ago=60 * 3)
+
+    response = viewer_client.get("/sync/")
+
+    text = response.content.decode()
+    assert response.status_code == 200
+    assert "wallets=40 created=2" in text
+    assert "Balance failed (HTTP 503): maintenance" in text
+    assert 'data-status="abandoned"' in text
+    assert "never finished" in text
+
+
+def test_sync_history_filters_by_task_and_status(viewer_client):
+    _run(task="refresh_wallets", counts={"marker": "wallets-ok"})
+    _run(task="refresh_sub_addresses", counts={"marker": "subs-ok"})
+    _run(task="refresh_wallets", status=RefreshRun.Status.FAILED, error="boom-wallets")
+
+    text = viewer_client.get("/sync/?task=refresh_wallets&status=succeeded").content.decode()
+
+    assert "marker=wallets-ok" in text
+    assert "marker=subs-ok" not in text and "boom-wallets" not in text
+
+
+def test_sync_history_htmx_request_gets_only_the_table(viewer_client):
+    _run()
+    response = viewer_client.get("/sync/?status=succeeded", headers={"HX-Request": "true"})
+    text = response.content.decode()
+    assert 'id="runs"' in text and "<html" not in text
+
+
+def test_sync_history_needs_a_role(client):
+    assert client.get("/sync/").status_code == 302
+    client.force_login(UserFactory(role=None))
+    assert client.get("/sync/").status_code == 403
+
+
+def test_sync_history_query_count_does_not_grow_with_runs(
+    viewer_client, django_assert_max_num_queries
+):
+    for _ in range(3):
+        _run()
+    with django_assert_max_num_queries(8) as few:
+        viewer_client.get("/sync/")
+    for _ in range(60):
+        _run()
+    with django_assert_max_num_queries(len(few.captured_queries)):
+        viewer_client.get("/sync/")
