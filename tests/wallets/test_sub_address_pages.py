@@ -255,5 +255,7 @@ def test_wallet_refresh_when_balance_is_down_says_so(dead_balance, operator_clie
 
     response = operator_client.post(f"/wallets/{wallet.id}/refresh/", follow=True)
 
+    html = response.content.decode()
     assert response.status_code == 200
-    assert "Balance is unreachable right now" in response.content.decode()
+    assert "Balance is unreachable right now" in html
+    assert "Nothing was changed" in html and "Your input was kept" not in html

@@ -42,7 +42,9 @@ def base_units(amount: Decimal, asset: str) -> int:
         return int(amount.scaleb(decimals).quantize(Decimal(1), rounding=ROUND_DOWN))
 
 
-UNREACHABLE = "Balance is unreachable right now: {detail} Your input was kept; try again."
+UNREACHABLE = "Balance is unreachable right now: {detail} {kept}"
+KEPT_INPUT = "Your input was kept; try again."
+NOTHING_CHANGED = "Nothing was changed; try again in a moment."
 UNKNOWN_OUTCOME = (
     "Balance did not answer in time ({detail}), so it may have created the sub-address anyway. "
     "Use “Refresh from Balance” to check before trying again. Your input was kept."
@@ -54,22 +56,27 @@ AUTH = (
 
 
 @contextmanager
-def balance_errors(*, outcome_unknown_on_timeout: bool = False) -> Iterator[None]:
+def balance_errors(
+    *, outcome_unknown_on_timeout: bool = False, kept_input: bool = True
+) -> Iterator[None]:
     """Turn Balance's typed errors into ApplicationError messages a user can act on.
 
     Rejections carry Balance's own text (400); unavailability is 503 and says the input was
-    kept; credential problems are 502 and name the settings to fix. For a create, a timeout
-    means Balance may have acted: the message says so instead of inviting a blind retry.
+    kept (`kept_input`; otherwise that nothing changed, for actions without a form);
+    credential problems are 502 and name the settings to fix. For a create, a timeout means
+    Balance may have acted: the message says so instead of inviting a blind retry.
     """
+    kept = KEPT_INPUT if kept_input else NOTHING_CHANGED
     try:
         yield
     except BalanceRejected as exc:
         raise ApplicationError(exc.message, status=400) from exc
     except BalanceTimeout as exc:
         template = UNKNOWN_OUTCOME if outcome_unknown_on_timeout else UNREACHABLE
-        raise ApplicationError(template.format(detail=_sentence(exc.message)), status=503) from exc
+        message = template.format(detail=_sentence(exc.message), kept=kept)
+        raise ApplicationError(message, status=503) from exc
     except BalanceUnavailable as exc:
-        message = UNREACHABLE.format(detail=_sentence(exc.message))
+        message = UNREACHABLE.format(detail=_sentence(exc.message), kept=kept)
         raise ApplicationError(message, status=503) from exc
     except BalanceAuthError as exc:
         raise ApplicationError(AUTH.format(detail=exc.message.rstrip(".")), status=502) from exc

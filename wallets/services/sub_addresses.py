@@ -184,7 +184,7 @@ def wallet_refresh_from_balance(*, user, wallet: Wallet, asset: str | None = Non
     """
     assets = (validate_sub_address_asset(asset),) if asset else SUB_ADDRESS_ASSETS
     try:
-        with balance_errors():
+        with balance_errors(kept_input=False):
             return sub_addresses_refresh(
                 wallet_id=wallet.id,
                 assets=assets,
