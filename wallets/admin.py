@@ -2,18 +2,9 @@
 
 from django.contrib import admin
 
+from custody_portal.admin import ReadOnlyAdmin
+
 from .models import ExternalAccount, SubAddress, Wallet, WalletBalance
-
-
-class ReadOnlyAdmin(admin.ModelAdmin):
-    def has_add_permission(self, request) -> bool:
-        return False
-
-    def has_change_permission(self, request, obj=None) -> bool:
-        return False
-
-    def has_delete_permission(self, request, obj=None) -> bool:
-        return False
 
 
 class WalletBalanceInline(admin.TabularInline):

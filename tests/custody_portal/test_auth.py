@@ -78,3 +78,19 @@ def test_healthz_answers(client):
 
     assert response.status_code == 200
     assert response.json() == {"ok": True}
+
+
+def test_admin_can_browse_but_not_edit_the_audit_trail(client):
+    from custody_portal.models import AuditEvent
+
+    admin = UserFactory(role="admin", is_staff=True, is_superuser=True)
+    event = AuditEvent.objects.create(
+        actor=admin, action="sub_address.create", object_type="sub_address", object_id="btc:x"
+    )
+    client.force_login(admin)
+
+    assert client.get("/admin/custody_portal/auditevent/").status_code == 200
+    assert client.get("/admin/custody_portal/refreshrun/").status_code == 200
+    response = client.post(f"/admin/custody_portal/auditevent/{event.pk}/delete/", {"post": "yes"})
+    assert response.status_code == 403
+    assert AuditEvent.objects.filter(pk=event.pk).exists()
