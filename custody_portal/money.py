@@ -1,6 +1,11 @@
-"""Exact money: integer base units everywhere, Decimal at the edges, never float."""
+"""Exact money: integer base units everywhere, Decimal at the edges, never float.
 
-from decimal import ROUND_DOWN, Decimal, InvalidOperation
+Conversions use integer arithmetic on the Decimal's digits, never Decimal arithmetic: the
+default context keeps 28 significant digits, which would silently round (or raise on) large
+18-decimal amounts.
+"""
+
+from decimal import Decimal, InvalidOperation
 
 from .assets import get_asset
 
@@ -9,8 +14,9 @@ class AmountError(ValueError):
     """An amount that cannot be represented exactly in the asset's base units."""
 
 
-def to_base_units(amount: Decimal | int | str, asset: str) -> int:
-    """Coin units → integer base units, exactly. More decimals than the asset has is an error.
+def to_base_units(amount: Decimal | int | str, asset: str, *, truncate: bool = False) -> int:
+    """Coin units → integer base units, exactly. More decimals than the asset has is an error
+    (or, with `truncate`, the extra digits are dropped toward zero).
 
     Floats are refused: they cannot hold most decimal amounts exactly.
     """
@@ -23,12 +29,18 @@ def to_base_units(amount: Decimal | int | str, asset: str) -> int:
         raise AmountError(f"{amount!r} is not a number.") from exc
     if not value.is_finite():
         raise AmountError(f"{amount!r} is not a number.")
-    scaled = value.scaleb(decimals)
-    if scaled != scaled.to_integral_value():
-        raise AmountError(
-            f"{asset.upper()} amounts have at most {decimals} decimal places; got {value}."
-        )
-    return int(scaled)
+    sign, digits, exponent = value.as_tuple()
+    coefficient = int("".join(map(str, digits)) or "0")
+    shift = exponent + decimals  # base units = coefficient × 10**shift
+    if shift >= 0:
+        base = coefficient * 10**shift
+    else:
+        base, remainder = divmod(coefficient, 10**-shift)
+        if remainder and not truncate:
+            raise AmountError(
+                f"{asset.upper()} amounts have at most {decimals} decimal places; got {value}."
+            )
+    return -base if sign else base
 
 
 def parse_coin_amount(text: str, asset: str) -> int:
@@ -47,10 +59,18 @@ def parse_coin_amount(text: str, asset: str) -> int:
 
 
 def from_base_units(base_units: int | Decimal, asset: str) -> Decimal:
-    """Integer base units → coin units as an exact Decimal with the asset's decimals."""
+    """Integer base units → coin units as an exact Decimal with the asset's decimals.
+
+    Built from the digits as text: Decimal's constructor is exact whatever the context.
+    """
+    if isinstance(base_units, Decimal) and base_units != base_units.to_integral_value():
+        raise AmountError(f"base units must be whole numbers, got {base_units}")
     decimals = get_asset(asset).decimals
-    quantum = Decimal(1).scaleb(-decimals)
-    return (Decimal(int(base_units)).scaleb(-decimals)).quantize(quantum, rounding=ROUND_DOWN)
+    number = int(base_units)
+    digits = str(abs(number)).rjust(decimals + 1, "0")
+    whole, fraction = (digits[:-decimals], digits[-decimals:]) if decimals else (digits, "")
+    text = f"{'-' if number < 0 else ''}{whole}{'.' + fraction if fraction else ''}"
+    return Decimal(text)
 
 
 def format_coin(base_units: int | Decimal | None, asset: str, *, ticker: bool = True) -> str:

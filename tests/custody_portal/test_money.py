@@ -73,3 +73,30 @@ def test_format_coin_shows_every_decimal():
     assert format_coin(1, "btc") == "0.00000001 BTC"
     assert format_coin(0, "fil", ticker=False) == "0.000000000000000000"
     assert format_coin(None, "btc") == "—"
+
+
+# Beyond Decimal's default 28-digit context: 10 billion coins of an 18-decimal asset.
+HUGE = 10**28 + 123456789012345678
+
+
+def test_huge_amounts_convert_exactly_both_ways():
+    coins = Decimal("10000000000.123456789012345678")
+    assert to_base_units(coins, "pax") == HUGE
+    assert from_base_units(HUGE, "pax") == coins
+    assert format_coin(HUGE, "pax") == "10,000,000,000.123456789012345678 PAX"
+
+
+def test_forty_digit_amounts_format_exactly():
+    assert format_coin(10**40 - 1, "fil") == (
+        "9,999,999,999,999,999,999,999.999999999999999999 FIL"
+    )
+
+
+def test_too_many_decimals_on_a_huge_amount_is_still_refused():
+    with pytest.raises(AmountError):
+        to_base_units(Decimal("10000000000.1234567890123456789"), "pax")
+
+
+def test_truncate_drops_extra_decimals_toward_zero():
+    assert to_base_units(Decimal("1.123456789"), "btc", truncate=True) == 112345678
+    assert to_base_units(Decimal("-1.123456789"), "btc", truncate=True) == -112345678

@@ -3,7 +3,7 @@
 import logging
 from collections.abc import Iterator
 from contextlib import contextmanager
-from decimal import ROUND_DOWN, Decimal
+from decimal import Decimal
 
 from balance.client import BalanceClient
 from balance.errors import (
@@ -39,7 +39,7 @@ def base_units(amount: Decimal, asset: str) -> int:
     except AmountError:
         decimals = get_asset(asset).decimals
         logger.warning("Balance sent %s %s with more than %d decimals", amount, asset, decimals)
-        return int(amount.scaleb(decimals).quantize(Decimal(1), rounding=ROUND_DOWN))
+        return to_base_units(amount, asset, truncate=True)
 
 
 UNREACHABLE = "Balance is unreachable right now: {detail} {kept}"
