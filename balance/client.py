@@ -24,6 +24,7 @@ from .errors import (
     BalanceRejected,
     BalanceTimeout,
     BalanceUnavailable,
+    BalanceUnexpectedResponse,
 )
 from .types import ExternalAccount, FundingAddress, StorageProvider, Wallet
 
@@ -204,7 +205,7 @@ class BalanceClient:
         """Every wallet, one page at a time (for bulk upserts)."""
         params = {"type": kind, "created_since": created_since, "custom_id": custom_id}
         for records in self._paginate("/api/v1/wallets", params, page_size):
-            yield [Wallet.from_json(r) for r in records]
+            yield _many(Wallet, records)
 
     def list_wallets(self, **filters: Any) -> list[Wallet]:
         """All wallets, walking every page."""
@@ -212,7 +213,7 @@ class BalanceClient:
 
     def get_wallet(self, wallet_id: int) -> Wallet:
         """One wallet, with its spendable balances."""
-        return Wallet.from_json(self.request("GET", f"/api/v1/wallets/{int(wallet_id)}"))
+        return _one(Wallet, self.request("GET", f"/api/v1/wallets/{int(wallet_id)}"))
 
     def wallets_holding(
         self, currency: str, *, order_by: str = "id", page: int = 1
@@ -224,7 +225,7 @@ class BalanceClient:
             params={"order_by": order_by, "page": page},
         )
         wallets = payload.get("wallets", []) if isinstance(payload, dict) else payload or []
-        return [Wallet.from_json(w) for w in wallets]
+        return _many(Wallet, wallets)
 
     # --- sub-addresses ---------------------------------------------------------------------
 
@@ -233,7 +234,7 @@ class BalanceClient:
         payload = self.request(
             "GET", f"/api/v1/wallets/{int(wallet_id)}/assets/{_ticker(currency)}"
         )
-        return [FundingAddress.from_json(a) for a in payload or []]
+        return _many(FundingAddress, payload)
 
     def create_sub_address(
         self,
@@ -249,7 +250,7 @@ class BalanceClient:
         payload = self.request(
             "POST", f"/api/v1/wallets/{int(wallet_id)}/assets/{_ticker(currency)}", body=body
         )
-        return [FundingAddress.from_json(a) for a in payload or []]
+        return _many(FundingAddress, payload)
 
     def update_sub_address(
         self,
@@ -268,7 +269,7 @@ class BalanceClient:
             if v is not None
         }
         path = f"/api/v1/wallets/{int(wallet_id)}/assets/{_ticker(currency)}/{_segment(address)}"
-        return FundingAddress.from_json(self.request("PUT", path, body=body))
+        return _one(FundingAddress, self.request("PUT", path, body=body))
 
     # --- external accounts -----------------------------------------------------------------
 
@@ -276,15 +277,15 @@ class BalanceClient:
         self, *, page_size: int = MAX_PAGE_SIZE
     ) -> Iterator[list[ExternalAccount]]:
         for records in self._paginate("/api/v1/external_accounts", {}, page_size):
-            yield [ExternalAccount.from_json(r) for r in records]
+            yield _many(ExternalAccount, records)
 
     def list_external_accounts(self, *, page_size: int = MAX_PAGE_SIZE) -> list[ExternalAccount]:
         """Every approved external account."""
         return [a for page in self.iter_external_account_pages(page_size=page_size) for a in page]
 
     def get_external_account(self, account_id: int) -> ExternalAccount:
-        return ExternalAccount.from_json(
-            self.request("GET", f"/api/v1/external_accounts/{int(account_id)}")
+        return _one(
+            ExternalAccount, self.request("GET", f"/api/v1/external_accounts/{int(account_id)}")
         )
 
     # --- fees, stats, transactions -------------------------------------------------------
@@ -367,7 +368,7 @@ class BalanceClient:
             "GET", f"/api/v1/wallets/{int(wallet_id)}/assets/fil/storage_providers"
         )
         items = payload.get("storage_providers", []) if isinstance(payload, dict) else payload or []
-        return [StorageProvider.from_json(sp) for sp in items]
+        return _many(StorageProvider, items)
 
     def get_storage_provider(
         self, wallet_id: int, storage_provider_id: int, *, show_sector_summary: bool = False
@@ -376,7 +377,7 @@ class BalanceClient:
         params = {"show_sector_summary": "true"} if show_sector_summary else None
         payload = self.request("GET", path, params=params)
         data = payload.get("storage_provider", payload) if isinstance(payload, dict) else {}
-        return StorageProvider.from_json(data)
+        return _one(StorageProvider, data)
 
     def withdraw_storage_provider_rewards(
         self,
@@ -409,6 +410,29 @@ class BalanceClient:
 
 
 # --- helpers ------------------------------------------------------------------------------
+
+
+_SHAPE_ERRORS = (KeyError, TypeError, ValueError, AttributeError, ArithmeticError)
+
+
+def _one(cls: type, data: Any) -> Any:
+    """`cls.from_json(data)`, or a typed error naming what Balance sent instead."""
+    try:
+        return cls.from_json(data)
+    except _SHAPE_ERRORS as exc:
+        raise BalanceUnexpectedResponse(
+            f"Balance sent a response the portal cannot read (expected a {cls.__name__}; "
+            f"{exc.__class__.__name__}: {exc})."
+        ) from exc
+
+
+def _many(cls: type, items: Any) -> list:
+    if not isinstance(items, list):
+        raise BalanceUnexpectedResponse(
+            f"Balance sent a response the portal cannot read (expected a list of "
+            f"{cls.__name__}, got {type(items).__name__})."
+        )
+    return [_one(cls, item) for item in items]
 
 
 def _error_text(payload: Any) -> str:

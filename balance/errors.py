@@ -24,6 +24,11 @@ class BalanceTimeout(BalanceUnavailable):
     """No answer within the read timeout: for a POST, Balance may or may not have acted."""
 
 
+class BalanceUnexpectedResponse(BalanceUnavailable):
+    """Balance answered 2xx with a body of a shape we cannot read (a changed or broken API).
+    For a write, Balance may have acted."""
+
+
 class BalanceRejected(BalanceError):
     """Balance answered 4xx: `message` is Balance's own error text."""
 

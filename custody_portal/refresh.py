@@ -35,7 +35,12 @@ def refresh_run(task: str, scope: str = "") -> Iterator[RefreshRun]:
     )
     if not lock.acquire(blocking=False):
         raise RefreshAlreadyRunning(f"{task} {scope} is already running.".replace("  ", " "))
-    run = RefreshRun.objects.create(task=task, scope=scope, started_at=timezone.now())
+    try:
+        # Inside the try: if recording the run fails (database down), the lock is released.
+        run = RefreshRun.objects.create(task=task, scope=scope, started_at=timezone.now())
+    except BaseException:
+        lock.release()
+        raise
     try:
         yield run
     except BalanceError as exc:

@@ -299,3 +299,31 @@ def test_connection_refused_is_unavailable():
     )
     with pytest.raises(BalanceUnavailable, match="unreachable"):
         client.stats()
+
+
+@pytest.mark.parametrize(
+    ("path", "body", "call"),
+    [
+        ("^/api/v1/wallets/1$", {"unexpected": True}, lambda c: c.get_wallet(1)),
+        (
+            "^/api/v1/wallets/1/assets/btc$",
+            {"addresses": []},
+            lambda c: c.list_sub_addresses(1, "btc"),
+        ),
+        ("^/api/v1/wallets$", {"page": [{"data": {"name": "no id"}}]}, lambda c: c.list_wallets()),
+        (
+            "^/api/v1/wallets/1/assets/btc$",
+            {"error": None, "address": "x"},
+            lambda c: c.create_sub_address(1, "btc", name="n"),
+        ),
+    ],
+)
+def test_an_unreadable_2xx_body_is_a_typed_error_not_a_crash(sandbox, client, path, body, call):
+    """GIVEN Balance answers 200 with a body of another shape WHEN the client reads it
+    THEN it raises BalanceUnexpectedResponse (a BalanceUnavailable), which every caller handles."""
+    from balance.errors import BalanceUnexpectedResponse
+
+    sandbox.control("POST", "faults", json={"path": path, "status": 200, "body": body})
+    with pytest.raises(BalanceUnexpectedResponse, match="cannot read") as info:
+        call(client)
+    assert isinstance(info.value, BalanceUnavailable)

@@ -136,3 +136,20 @@ def test_sync_history_query_count_does_not_grow_with_runs(
         _run()
     with django_assert_max_num_queries(len(few.captured_queries)):
         viewer_client.get("/sync/")
+
+
+def test_the_lock_is_released_when_the_run_row_cannot_be_written(monkeypatch):
+    """GIVEN the database refuses the run row WHEN a refresh starts THEN the error surfaces
+    and the next refresh is not blocked by a lock left behind."""
+    from django.db import DatabaseError
+
+    def refuse(**kwargs):
+        raise DatabaseError("database is down")
+
+    monkeypatch.setattr(RefreshRun.objects, "create", refuse)
+    with pytest.raises(DatabaseError), refresh_run("refresh_wallets"):
+        pass
+    monkeypatch.undo()
+
+    with refresh_run("refresh_wallets"):  # would raise RefreshAlreadyRunning before the fix
+        pass

@@ -63,11 +63,12 @@ def test_api_refuses_an_asset_without_sub_addresses(sandbox, refreshed, operator
 
 
 def test_api_passes_on_balances_rejection_message(sandbox, refreshed, operator_client):
+    """Balance's own text and its status: an unknown address is a 404, not a 400."""
     response = operator_client.patch(
         f"{URL}mnotanaddressatall/", {"name": "x"}, content_type="application/json"
     )
 
-    assert response.status_code == 400
+    assert response.status_code == 404
     assert response.json()["detail"] == "Address not found"
 
 

@@ -82,7 +82,7 @@ def sub_address_create(
     known = set(
         SubAddress.objects.filter(wallet=wallet, asset=asset).values_list("address", flat=True)
     )
-    with balance_errors(outcome_unknown_on_timeout=True):
+    with balance_errors(write_once=True):
         addresses = balance_client(interactive=True).create_sub_address(
             wallet.id, asset, name=name, notes=notes, is_watched=bool(is_watched)
         )
