@@ -46,4 +46,3 @@ def test_a_refused_connection_on_create_just_says_unreachable(dead_balance, oper
     assert response.status_code == 503
     assert detail.startswith("Balance is unreachable right now:")
     assert "may have created" not in detail
-
