@@ -6,7 +6,7 @@ import pytest
 from playwright.sync_api import expect
 
 from wallets.models import SubAddress, Wallet
-from wallets.services import wallets_refresh
+from wallets.services import sub_addresses_refresh, wallets_refresh
 
 pytestmark = pytest.mark.e2e
 
@@ -26,12 +26,23 @@ def test_operator_finds_wallet_creates_sub_address_toggles_watch_sees_audit(
     THEN the address appears in the panel, is watched at Balance, and both writes are audited."""
     operator = make_user(role="operator", username="olivia")
     wallet = synced.first()
+    # Part of the name that a few wallets share, so the search has to filter the list.
+    query = " ".join(wallet.name.split()[:2])
+    matching = synced.filter(name__icontains=query).count()
+    assert 1 <= matching < synced.count(), (query, matching)
     login(page, operator)
 
     page.get_by_role("link", name="Wallets").first.click()
-    page.get_by_test_id("wallet-search").fill(wallet.name)
+    rows = page.get_by_test_id("wallet-row")
+    expect(page.get_by_test_id("wallet-count")).to_have_text(f"{synced.count()} wallets")
+    page.get_by_test_id("wallet-search").fill(query)
     page.get_by_test_id("wallet-search").press("Enter")
-    expect(page.get_by_test_id("wallet-row")).not_to_have_count(0)
+    expect(page.get_by_test_id("wallet-count")).to_have_text(
+        f"{matching} wallet{'s' if matching > 1 else ''}"
+    )
+    expect(rows).to_have_count(matching)
+    for i in range(matching):
+        expect(rows.nth(i)).to_contain_text(query)
     page.get_by_test_id(f"wallet-link-{wallet.id}").click()
     expect(page.get_by_test_id("wallet-name")).to_contain_text(wallet.name)
 
@@ -69,15 +80,23 @@ def test_operator_finds_wallet_creates_sub_address_toggles_watch_sees_audit(
 
 
 def test_viewer_sees_no_write_controls(page, make_user, login, synced):
-    """GIVEN a viewer WHEN they open a wallet THEN they see balances and sub-addresses but no
-    create form, edit, watch toggle or refresh button."""
+    """GIVEN a viewer and a wallet whose BTC sub-addresses are in the portal
+    WHEN they open the wallet
+    THEN they see balances and the sub-address rows but no create form, edit, watch toggle or
+    refresh button (rows an operator would see those controls on)."""
     viewer = make_user(role="viewer")
     wallet = synced.first()
+    sub_addresses_refresh(wallet_id=wallet.id)
+    btc_rows = SubAddress.objects.filter(wallet=wallet, asset="btc").count()
+    assert btc_rows, "the sandbox seed gives this wallet BTC sub-addresses"
     login(page, viewer)
 
     page.goto(f"/wallets/{wallet.id}/")
     expect(page.get_by_test_id("wallet-name")).to_contain_text(wallet.name)
-    expect(page.get_by_test_id("sub-address-panel-btc")).to_be_visible()
+    panel = page.get_by_test_id("sub-address-panel-btc")
+    expect(panel).to_be_visible()
+    expect(panel.get_by_test_id("sub-address-row")).to_have_count(btc_rows)
+    expect(panel.get_by_test_id("sub-address-row").first).to_be_visible()
     for testid in (
         "sub-address-new-btc",
         "sub-address-create-btc",

@@ -21,7 +21,7 @@ from custody_portal.refresh import refresh_run
 
 from .. import selectors
 from .balance import balance_client
-from .store import upsert_wallet_page
+from .store import note_truncated, upsert_wallet_page
 
 logger = logging.getLogger(__name__)
 
@@ -45,7 +45,8 @@ def wallet_details_refresh(
 
     Counts: `selected`, `fetched` (details read), `updated` (wallets whose stored values
     changed), `skipped` (gone at Balance), `remaining_unknown` (active wallets still having a
-    balance with unknown spendable).
+    balance with unknown spendable); `truncated_amounts` when amounts had more decimals than
+    the asset registry knows (see `store.note_truncated`).
     """
     if limit is None:
         limit = settings.REFRESH_WALLET_DETAILS_LIMIT
@@ -86,3 +87,4 @@ def _store(batch: list[types.Wallet], counts: dict) -> None:
     """One batch in one transaction (the upsert's own), counted as it commits."""
     result = upsert_wallet_page(batch, timezone.now())
     counts["updated"] += result.created + result.updated
+    note_truncated(counts, result.truncated)

@@ -24,6 +24,7 @@ from .audit import audit_record
 from .balance import balance_client
 from .store import (
     mark_removed_wallets,
+    note_truncated,
     store_external_accounts,
     store_sub_addresses,
     store_wallet_detail,
@@ -43,7 +44,9 @@ def wallets_refresh(
 
     Wallets Balance no longer returns are marked removed, but only after the whole list was
     read: a walk that fails half-way removes nothing. External accounts are refreshed in the
-    same run (one more paginated call). Returns the counts stored on the run.
+    same run (one more paginated call). Returns the counts stored on the run; amounts with
+    more decimals than the asset registry knows are stored truncated and counted there
+    (`truncated_amounts`, see `store.note_truncated`).
     Raises RefreshAlreadyRunning, or a BalanceError after recording it on the run.
     """
     with refresh_run(TASK_WALLETS) as run:
@@ -57,6 +60,7 @@ def wallets_refresh(
             counts["wallets"] += len(page)
             counts["created"] += result.created
             counts["updated"] += result.updated
+            note_truncated(counts, result.truncated)
         counts["removed"] = mark_removed_wallets(seen_at=seen_at, now=timezone.now())
         if include_external_accounts:
             accounts = client.list_external_accounts()
@@ -103,6 +107,7 @@ def sub_addresses_refresh(
     Balance refusing one (wallet, asset) pair — e.g. an asset it does not support for that
     wallet — is counted and reported in `counts["errors"]` without failing the others;
     unavailability or a credentials problem fails the run. A `user` gets an audit event.
+    Amounts stored truncated are counted as in `wallets_refresh`.
     """
     if wallet_id is not None:
         if not Wallet.objects.filter(pk=wallet_id).exists():
@@ -155,22 +160,33 @@ def _refresh_one_wallet(
     counts["wallets"] += 1
     if with_detail:
         try:
-            store_wallet_detail(client.get_wallet(wallet_id), now)
+            stored = store_wallet_detail(client.get_wallet(wallet_id), now)
         except BalanceRejected as exc:
             counts["errors"].append(f"wallet {wallet_id}: {exc.message}")
             return
+        note_truncated(counts, stored.truncated)
     complete = True
     for asset in assets:
+        # Taken before the request: a sub-address written after it (a create or watch toggle
+        # racing this refresh) is newer than the list and survives storing it.
+        fetched_at = timezone.now()
         try:
             addresses = client.list_sub_addresses(wallet_id, asset)
         except BalanceRejected as exc:
             counts["errors"].append(f"{asset.upper()}: {exc.message}")
             complete = False
             continue
-        result = store_sub_addresses(wallet_id=wallet_id, asset=asset, addresses=addresses, now=now)
+        result = store_sub_addresses(
+            wallet_id=wallet_id,
+            asset=asset,
+            addresses=addresses,
+            now=timezone.now(),
+            fetched_at=fetched_at,
+        )
         counts["created"] += result.created
         counts["updated"] += result.updated
         counts["removed"] += result.removed
+        note_truncated(counts, result.truncated)
     if complete and set(assets) >= set(SUB_ADDRESS_ASSETS):
         Wallet.objects.filter(pk=wallet_id).update(sub_addresses_synced_at=now)
 

@@ -9,10 +9,12 @@ from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import datetime
+from decimal import Decimal
 
 from django.db import transaction
 
 from balance import types
+from custody_portal.money import AmountError, to_base_units
 
 from ..models import (
     ExternalAccount,
@@ -26,15 +28,39 @@ from .balance import base_units
 
 BATCH_SIZE = 500
 WALLET_FIELDS = ("name", "custom_id", "kind", "description")
+# Truncated amounts described on one refresh run; the count covers all of them.
+MAX_TRUNCATED_NOTES = 20
+
+
+def _units(amount: Decimal, asset: str, truncated: list[str], where: str) -> int:
+    """Base units of one of Balance's amounts. One with more decimals than the registry knows
+    is truncated (`base_units` decides how, and logs it) and described in `truncated`, so the
+    refresh run shows it rather than only a log line."""
+    try:
+        return to_base_units(amount, asset)
+    except AmountError:
+        truncated.append(f"{where}: {amount:f} {asset.upper()}")
+        return base_units(amount, asset)
+
+
+def note_truncated(counts: dict, truncated: list[str]) -> None:
+    """Put amounts stored truncated on a refresh run's counts: `truncated_amounts` (shown on
+    the sync history page) and the first few descriptions in `truncated`. Nothing when none."""
+    if not truncated:
+        return
+    counts["truncated_amounts"] = counts.get("truncated_amounts", 0) + len(truncated)
+    kept = counts.setdefault("truncated", [])
+    kept += truncated[: max(0, MAX_TRUNCATED_NOTES - len(kept))]
 
 
 @dataclass
 class PageResult:
-    """What one page (or batch of details) of wallets changed."""
+    """What one page (or batch of details) of wallets changed, and the amounts it truncated."""
 
     created: int = 0
     updated: int = 0
     changed_ids: list[int] = field(default_factory=list)
+    truncated: list[str] = field(default_factory=list)
 
 
 def _wallet_row(w: types.Wallet, now: datetime) -> Wallet:
@@ -87,7 +113,11 @@ def upsert_wallet_page(page: list[types.Wallet], now: datetime) -> PageResult:
         changed = old is None or old[:4] != tuple(getattr(row, f) for f in WALLET_FIELDS)
         changed = changed or (old is not None and old[4] is not None)  # back from removed
 
-        new_totals = {asset: base_units(amount, asset) for asset, amount in w.balance.items()}
+        where = f"wallet {w.id}"
+        new_totals = {
+            asset: _units(amount, asset, result.truncated, where)
+            for asset, amount in w.balance.items()
+        }
         olds = old_balances.get(w.id, {})
         for asset, total in new_totals.items():
             old_total, old_spendable = olds[asset][1:] if asset in olds else (None, None)
@@ -95,7 +125,11 @@ def upsert_wallet_page(page: list[types.Wallet], now: datetime) -> PageResult:
                 spendable = old_spendable if old_total == total else None
             else:
                 amount = w.spendable_balance.get(asset)
-                spendable = None if amount is None else base_units(amount, asset)
+                spendable = (
+                    None
+                    if amount is None
+                    else _units(amount, asset, result.truncated, f"{where} spendable")
+                )
             if asset not in olds or (old_total, old_spendable) != (total, spendable):
                 balance_rows.append(
                     WalletBalance(wallet_id=w.id, asset=asset, total=total, spendable=spendable)
@@ -176,41 +210,57 @@ class SubAddressResult:
     created: int = 0
     updated: int = 0
     removed: int = 0
+    truncated: list[str] = field(default_factory=list)
 
 
 def store_sub_addresses(
-    *, wallet_id: int, asset: str, addresses: Iterable[types.FundingAddress], now: datetime
+    *,
+    wallet_id: int,
+    asset: str,
+    addresses: Iterable[types.FundingAddress],
+    now: datetime,
+    fetched_at: datetime | None = None,
 ) -> SubAddressResult:
-    """Make the local sub-addresses of (wallet, asset) exactly Balance's active list."""
+    """Make the local sub-addresses of (wallet, asset) Balance's active list as of `fetched_at`.
+
+    `fetched_at` is when the request for `addresses` was sent, `now` (the rows' `synced_at`)
+    when its answer arrived; without `fetched_at`, `now` is both. Refreshes and creates of the
+    same pair do not share a lock, so a row written after the list was requested — a
+    sub-address created meanwhile, a watch toggled meanwhile — is newer than the list: it is
+    neither deleted for missing from it nor overwritten with its older values. The next
+    refresh settles it.
+    """
+    fetched_at = now if fetched_at is None else fetched_at
     addresses = list({a.address: a for a in addresses}.values())
     old = {
         row[0]: row[1:]
         for row in SubAddress.objects.filter(wallet_id=wallet_id, asset=asset).values_list(
-            "address", "pk", "name", "notes", "balance", "is_watched"
+            "address", "pk", "name", "notes", "balance", "is_watched", "synced_at"
         )
     }
     result = SubAddressResult()
     rows = []
     for a in addresses:
+        previous = old.get(a.address)
+        if previous is not None and previous[5] > fetched_at:
+            continue
         row = SubAddress(
             wallet_id=wallet_id,
             asset=asset,
             address=a.address,
             name=a.name[:255],
             notes=a.notes,
-            balance=base_units(a.balance, asset),
+            balance=_units(a.balance, asset, result.truncated, f"wallet {wallet_id} {a.address}"),
             is_watched=a.is_watched,
             synced_at=now,
         )
         rows.append(row)
-        previous = old.get(a.address)
         if previous is None:
             result.created += 1
-        elif previous[1:] != (row.name, row.notes, row.balance, row.is_watched):
+        elif previous[1:5] != (row.name, row.notes, row.balance, row.is_watched):
             result.updated += 1
     returned = {a.address for a in addresses}
     stale = [pk for address, (pk, *_rest) in old.items() if address not in returned]
-    result.removed = len(stale)
     with transaction.atomic():
         if rows:
             SubAddress.objects.bulk_create(
@@ -221,7 +271,11 @@ def store_sub_addresses(
                 update_fields=["name", "notes", "balance", "is_watched", "synced_at"],
             )
         if stale:
-            SubAddress.objects.filter(pk__in=stale).delete()
+            # The condition is in the DELETE itself: a row rewritten since `old` was read
+            # (so with a newer synced_at) stays.
+            result.removed, _ = SubAddress.objects.filter(
+                pk__in=stale, synced_at__lt=fetched_at
+            ).delete()
     return result
 
 

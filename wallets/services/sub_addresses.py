@@ -82,6 +82,7 @@ def sub_address_create(
     known = set(
         SubAddress.objects.filter(wallet=wallet, asset=asset).values_list("address", flat=True)
     )
+    requested_at = timezone.now()  # rows written after this survive a concurrent store
     with balance_errors(write_once=True):
         addresses = balance_client(interactive=True).create_sub_address(
             wallet.id, asset, name=name, notes=notes, is_watched=bool(is_watched)
@@ -89,7 +90,11 @@ def sub_address_create(
     created = _pick_created(addresses, known, name, notes)
     with transaction.atomic():
         store_sub_addresses(
-            wallet_id=wallet.id, asset=asset, addresses=addresses, now=timezone.now()
+            wallet_id=wallet.id,
+            asset=asset,
+            addresses=addresses,
+            now=timezone.now(),
+            fetched_at=requested_at,
         )
         sub_address = SubAddress.objects.get(wallet=wallet, asset=asset, address=created.address)
         audit_record(
