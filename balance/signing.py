@@ -82,7 +82,8 @@ def verify_request(
     content_type = headers.get("content-type")
     if not content_type:
         return VerifyFailure(401, "Content-Type header not set")
-    if content_type.split(";")[0].strip().lower() != CONTENT_TYPE:
+    # Exactly "application/json" (REFERENCE §2.2/§2.5): no other case, no "; charset=…".
+    if content_type != CONTENT_TYPE:
         return VerifyFailure(401, "Content-Type header must be application/json")
     date = headers.get("date")
     if not date:
@@ -105,7 +106,9 @@ def verify_request(
     secret = secrets.get(access_id)
     if secret is None:
         return VerifyFailure(404, "Access ID not found")
-    expected = signature(secret, canonical_string(method, path, body, timestamp))
+    # Built from the Content-Type value that was checked above, not from a constant.
+    canonical = f"{method.upper()},{content_type},{path},{data_hash(body)},{timestamp}"
+    expected = signature(secret, canonical)
     if not hmac.compare_digest(expected, given.lower()):
         return VerifyFailure(401, "Invalid signature")
     return None

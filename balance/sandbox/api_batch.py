@@ -9,10 +9,8 @@ control surface can make calls reject, or commit and then time out / answer 500.
 import time
 from typing import Any
 
-from custody_portal.assets import BATCH_SEND_ASSETS
-
 from .addresses import is_valid_testnet_address
-from .catalog import fee_preset
+from .catalog import BATCH_SEND_ASSETS, fee_preset
 from .data import txid
 from .http import ApiError, Request, Response, Route, bad_request, check_keys, not_found, strict_int
 from .models import BatchDestination, Transaction

@@ -3,10 +3,8 @@
 import time
 from typing import Any
 
-from custody_portal.assets import ASSETS, get_asset
-
 from .addresses import make_address
-from .catalog import DEMO_ASSETS
+from .catalog import COINS, DEMO_ASSETS, SUB_ADDRESS_ASSETS, coin
 from .data import new_wallet
 from .http import (
     Request,
@@ -123,7 +121,7 @@ def update_wallet(state: SandboxState, request: Request, wallet_id: str) -> Resp
 
 
 def _sub_address_asset(currency: str) -> str:
-    if not get_asset(currency).sub_addresses:
+    if currency not in SUB_ADDRESS_ASSETS:
         raise bad_request(f"Currency {currency} does not support sub-addresses.")
     return currency
 
@@ -154,7 +152,7 @@ def create_sub_address(
         name = optional_str(data, "name", nullable=True)
         notes = optional_str(data, "notes", nullable=True)
         watched = optional_bool(data, "is_watched")
-        entries = wallet.sub_address_list(asset, get_asset(asset).name)
+        entries = wallet.sub_address_list(asset, coin(asset).name)
         address = _new_sub_address(state, wallet, asset)
         if not entries:
             # First address of an asset the wallet never held: it becomes the funding address.
@@ -164,7 +162,7 @@ def create_sub_address(
         entries.append(
             SubAddress(
                 address=address,
-                name=name if name is not None else f"{get_asset(asset).name} {len(entries) + 1}",
+                name=name if name is not None else f"{coin(asset).name} {len(entries) + 1}",
                 notes=notes,
                 is_watched=bool(watched),
             )
@@ -179,7 +177,7 @@ def update_sub_address(
     with state.lock:
         wallet = state.wallet(wallet_id)
         asset = _sub_address_asset(currency)
-        entries = wallet.sub_address_list(asset, get_asset(asset).name)
+        entries = wallet.sub_address_list(asset, coin(asset).name)
         index = next((i for i, e in enumerate(entries) if e.address == address), None)
         if index is None:
             raise not_found("Address not found")
@@ -200,7 +198,7 @@ def update_sub_address(
 
 def asset_holders(state: SandboxState, request: Request, currency: str) -> Response:
     """GET /api/v2/assets/:currency — wallets with a positive balance, 25 per page."""
-    if currency not in ASSETS:
+    if currency not in COINS:
         raise bad_request(f"Currency {currency} is not supported.")
     query = request.query
     order_by = query.get("order_by") or "id"

@@ -1,11 +1,63 @@
-"""Fixed reference data the sandbox serves: fee presets, CAD rates, names for demo wallets.
+"""Fixed reference data the sandbox serves: assets, fee presets, CAD rates, demo names.
+
+The sandbox keeps its own asset catalog on purpose and imports nothing from `custody_portal`:
+it is the other side of the end-to-end exactness tests, so a wrong entry in the portal's
+registry must not be mirrored here. Decimals are chain facts (REFERENCE §1.2); the
+sub-address and send_batch_now lists are seed 000's.
 
 Fee values are the example values of REFERENCE §5.10 (current revision where given, earlier
 revision otherwise); units are spelled as in those examples ("sat/b", "gwei", "nanoFil"),
 which is what Balance returns even though its unit table says "sats/vB" (REFERENCE §11 #19).
 """
 
+from dataclasses import dataclass
 from decimal import Decimal
+
+
+@dataclass(frozen=True)
+class Coin:
+    """One asset the sandbox knows: its lowercase ticker, display name and decimals."""
+
+    ticker: str
+    name: str
+    decimals: int
+
+
+# ticker -> Coin. Decimals: REFERENCE §1.2 (btc/bch/ltc/dash 8, eth/etc/eigen/lseth/fil/pax/
+# paxg 18, usdc 6, eurs 2, ada 6, xrp 6, xlm 7, xmr 12).
+COINS: dict[str, Coin] = {
+    c.ticker: c
+    for c in (
+        Coin("btc", "Bitcoin", 8),
+        Coin("bch", "Bitcoin Cash", 8),
+        Coin("ltc", "Litecoin", 8),
+        Coin("dash", "Dash", 8),
+        Coin("eth", "Ethereum", 18),
+        Coin("etc", "Ethereum Classic", 18),
+        Coin("eigen", "Eigen", 18),
+        Coin("lseth", "Liquid Staking ETH", 18),
+        Coin("fil", "Filecoin", 18),
+        Coin("pax", "Paxos", 18),
+        Coin("paxg", "Paxos Gold", 18),
+        Coin("usdc", "USD Coin", 6),
+        Coin("eurs", "Stasis EURS", 2),
+        Coin("ada", "Cardano", 6),
+        Coin("xrp", "Ripple", 6),
+        Coin("xlm", "Stellar Lumens", 7),
+        Coin("xmr", "Monero", 12),
+    )
+}
+
+# Seed 000, "Supported Currencies" of the sub-address endpoints.
+SUB_ADDRESS_ASSETS: tuple[str, ...] = ("btc", "bch", "ltc", "dash")
+# Seed 000, the assets POST /api/v2/send_batch_now accepts, in the seed's order.
+BATCH_SEND_ASSETS: tuple[str, ...] = ("btc", "bch", "dash", "ltc")
+
+
+def coin(ticker: str) -> Coin:
+    """The catalog entry for `ticker`; KeyError for an asset the sandbox does not serve."""
+    return COINS[ticker]
+
 
 # ticker -> (unit, ((slow rate, blocks), (medium rate, blocks), (fast rate, blocks)))
 FEE_PRESETS: dict[str, tuple[str, tuple[tuple[str, int], ...]]] = {
@@ -59,7 +111,7 @@ CAD_RATES: dict[str, Decimal] = {
     "usdc": Decimal("1.37"),
 }
 
-# The assets demo wallets hold, and the ones with sub-addresses (seed 000).
+# The assets demo wallets hold.
 DEMO_ASSETS = ("btc", "bch", "ltc", "dash", "eth", "fil", "usdc")
 
 # Your organisation as originator of withdrawals (seed 001 example response).

@@ -8,6 +8,7 @@ import time
 from decimal import Decimal
 from typing import Any
 
+from .catalog import COINS
 from .http import Request, Response, Route, bad_request
 from .render import wallet_struct
 from .state import BatchMode, Fault, SandboxState
@@ -149,7 +150,9 @@ def add_wallets(state: SandboxState, request: Request) -> Response:
     return Response(200, {"ids": ids})
 
 
-def _units(value: Any, key: str) -> int:
+def _units(asset: str, value: Any, key: str) -> int:
+    if asset not in COINS:
+        raise bad_request(f"Unknown asset {asset} (the sandbox serves: {', '.join(COINS)})")
     if not isinstance(value, str) or not value.isascii() or not value.isdigit():
         raise bad_request(f'{key} must be a string of base units, e.g. "123"')
     return int(value)
@@ -161,8 +164,10 @@ def set_balances(state: SandboxState, request: Request, wallet_id: str) -> Respo
     raw_spendable = data.pop("spendable", {})
     if not isinstance(raw_spendable, dict):
         raise bad_request("spendable must be an object")
-    totals = {asset: _units(v, asset) for asset, v in data.items()}
-    spendable = {asset: _units(v, f"spendable.{asset}") for asset, v in raw_spendable.items()}
+    totals = {asset: _units(asset, v, asset) for asset, v in data.items()}
+    spendable = {
+        asset: _units(asset, v, f"spendable.{asset}") for asset, v in raw_spendable.items()
+    }
     with state.lock:
         wallet = state.set_balances(int(wallet_id), totals, spendable)
         return Response(200, wallet_struct(wallet, spendable=True, detail=True))

@@ -10,15 +10,15 @@ import hashlib
 import random
 from dataclasses import dataclass, field
 
-from custody_portal.assets import SUB_ADDRESS_ASSETS, get_asset
-
 from .addresses import make_address
 from .catalog import (
     COLD_PURPOSES,
     DEMO_ASSETS,
     EXTERNAL_ACCOUNTS,
+    SUB_ADDRESS_ASSETS,
     WALLET_PURPOSES,
     WALLET_QUALIFIERS,
+    coin,
     fee_preset,
 )
 from .models import (
@@ -164,7 +164,7 @@ def make_wallet(rng: random.Random, seed: int, wallet_id: int) -> Wallet:
 def _add_sub_addresses(
     rng: random.Random, seed: int, wallet: Wallet, asset: str, count: int
 ) -> None:
-    asset_name = get_asset(asset).name
+    asset_name = coin(asset).name
     entries = [SubAddress(address=wallet.funding_addresses[asset], name=f"{asset_name} 1")]
     remaining = wallet.balances[asset]
     for index in range(1, count + 1):

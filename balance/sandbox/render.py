@@ -10,9 +10,7 @@ from decimal import Decimal
 from functools import cache
 from typing import Any
 
-from custody_portal.assets import get_asset
-
-from .catalog import CAD_RATES, ORGANISATION_ORIGINATOR, fee_unit
+from .catalog import CAD_RATES, COINS, ORGANISATION_ORIGINATOR, coin, fee_unit
 from .jsonnum import Amount
 from .models import (
     BatchDestination,
@@ -23,13 +21,13 @@ from .models import (
     Wallet,
 )
 
-FIL_DECIMALS = 18
+FIL_DECIMALS = COINS["fil"].decimals
 
 
 @cache
 def decimals(asset: str) -> int:
-    """Decimals of `asset` from the portal's registry."""
-    return get_asset(asset).decimals
+    """Decimals of `asset` from the sandbox's own catalog."""
+    return coin(asset).decimals
 
 
 def amount(asset: str, units: int) -> Amount:
@@ -89,7 +87,7 @@ def sub_address_struct(entry: SubAddress, asset: str, balance: int) -> dict:
 
 def sub_address_list(wallet: Wallet, asset: str) -> list[dict]:
     """Every funding address of `asset` on `wallet` with its balance."""
-    entries = wallet.sub_address_list(asset, get_asset(asset).name)
+    entries = wallet.sub_address_list(asset, coin(asset).name)
     balances = wallet.sub_address_balances(asset)
     return [sub_address_struct(e, asset, b) for e, b in zip(entries, balances, strict=True)]
 

@@ -87,8 +87,23 @@ def test_header_names_are_case_insensitive(sandbox):
         access_id=sandbox.access_id, secret_key=sandbox.secret_key, method="GET", path=PATH
     )
     lower = {key.lower(): value for key, value in headers.items()}
-    lower["content-type"] = "Application/JSON; charset=utf-8"
+    assert lower["content-type"] == CT
     assert requests.get(sandbox.url + PATH, headers=lower, timeout=10).status_code == 200
+
+
+@pytest.mark.parametrize(
+    "content_type",
+    ["application/json; charset=utf-8", "Application/JSON", "application/json;charset=UTF-8"],
+)
+def test_content_type_value_must_be_exactly_application_json(sandbox, content_type):
+    """REFERENCE §2.2/§2.5: the value is `application/json`, no other case, no parameters."""
+    headers = sign_headers(
+        access_id=sandbox.access_id, secret_key=sandbox.secret_key, method="GET", path=PATH
+    )
+    headers["Content-Type"] = content_type
+    response = requests.get(sandbox.url + PATH, headers=headers, timeout=10)
+    assert response.status_code == 401
+    assert response.json() == {"error": "Content-Type header must be application/json"}
 
 
 def test_signature_uses_the_real_method(sandbox):

@@ -4,6 +4,7 @@ import time
 from decimal import Decimal
 
 import pytest
+import requests
 
 from .test_sandbox_support import Api
 
@@ -77,15 +78,45 @@ def test_fault_until_cleared_and_method_filter(api):
     assert api.post("/api/v2/send_batch_now", {}).status_code == 400  # reached validation
 
 
-def test_latency_and_latency_only_fault(api):
-    api.control("POST", "faults", {"path": "stats", "status": None, "latency_ms": 300})
-    start = time.monotonic()
-    assert api.get("/api/v1/stats").status_code == 200
-    assert time.monotonic() - start >= 0.3
-    api.control("POST", "latency", {"ms": 200})
-    start = time.monotonic()
-    api.get("/api/v1/stats")
-    assert time.monotonic() - start >= 0.2
+# Latency is proven with a client-side read timeout, never by timing the call: the sandbox
+# sleeps before it writes a byte, so a read timeout below the injected latency must fire,
+# however slow the machine. The timeout is generous for an undelayed local call.
+INJECTED_MS = 3_000
+READ_TIMEOUT_S = 2.0
+
+
+def _wait_for_logged_call(sandbox, path: str, count: int) -> list[dict]:
+    """Block until the sandbox has answered `count` calls to `path` (the delayed one included),
+    so a request still sleeping server-side cannot leak into the next test's call log."""
+    deadline = time.monotonic() + 60  # a hang guard, not an assertion about speed
+    while True:
+        calls = [c for c in sandbox.calls() if c["path"] == path]
+        if len(calls) >= count or time.monotonic() > deadline:
+            return calls
+        time.sleep(0.05)
+
+
+def test_latency_only_fault_delays_then_answers(api, sandbox):
+    api.control(
+        "POST",
+        "faults",
+        {"path": "stats", "status": None, "latency_ms": INJECTED_MS, "count": 1},
+    )
+    with pytest.raises(requests.exceptions.ReadTimeout):
+        api.request("GET", "/api/v1/stats", timeout=READ_TIMEOUT_S)
+    # Latency only: once the delay is over the request is served normally.
+    assert [c["status"] for c in _wait_for_logged_call(sandbox, "/api/v1/stats", 1)] == [200]
+    # The rule was for one call: the same call with the same timeout now succeeds.
+    assert api.request("GET", "/api/v1/stats", timeout=READ_TIMEOUT_S).status_code == 200
+
+
+def test_global_latency_applies_to_every_api_call_until_cleared(api, sandbox):
+    api.control("POST", "latency", {"ms": INJECTED_MS})
+    with pytest.raises(requests.exceptions.ReadTimeout):
+        api.request("GET", "/api/v1/stats", timeout=READ_TIMEOUT_S)
+    assert [c["status"] for c in _wait_for_logged_call(sandbox, "/api/v1/stats", 1)] == [200]
+    api.control("POST", "latency", {"ms": 0})
+    assert api.request("GET", "/api/v1/stats", timeout=READ_TIMEOUT_S).status_code == 200
 
 
 def test_balance_edit(api):
@@ -112,8 +143,6 @@ def test_wallet_delete_and_add(api, sandbox):
 
 
 def test_control_rejects_bad_input(sandbox):
-    import requests
-
     bad = requests.post(
         f"{sandbox.url}/_sandbox/send_batch_now", json={"mode": "explode"}, timeout=5
     )

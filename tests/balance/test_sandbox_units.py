@@ -1,7 +1,6 @@
 """In-process unit tests of the sandbox's pieces: exact JSON, addresses, data generation."""
 
 import json
-import time
 from decimal import Decimal
 
 import pytest
@@ -58,14 +57,13 @@ def test_address_formats():
     assert is_valid_testnet_address("btc", "mztPG6nBar1mZ5J7T619iCuFP9SB5G9j5W")
 
 
-def test_generation_is_deterministic_and_fast():
+def test_generation_is_deterministic_and_consistent():
+    """Speed is measured by bench/sandbox_bench.py, not asserted here."""
     a, b = generate(5, 200), generate(5, 200)
     assert a.wallets == b.wallets and a.transactions == b.transactions
     assert a.storage_providers == b.storage_providers
     assert generate(6, 200).wallets != a.wallets
-    start = time.monotonic()
     big = generate(1, 5_000)
-    assert time.monotonic() - start < 3
     assert len(big.wallets) == 5_000 and big.wallets[1].balances["btc"] == 1_234_567_891
     for wallet in big.wallets.values():
         for asset, spendable in wallet.spendable.items():

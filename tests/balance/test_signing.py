@@ -1,5 +1,7 @@
 """Balance HMAC signing against the published vectors of REFERENCE.md §2.3."""
 
+import pytest
+
 from balance import signing
 
 ACCESS_ID = "eSKzYGehz5s8R9QJ3"
@@ -135,3 +137,43 @@ def test_verify_refuses_the_printed_get_curl_of_the_docs():
     )
     failure = _verify(_headers(authorization=printed))
     assert (failure.status, failure.error) == (401, "Invalid signature")
+
+
+@pytest.mark.parametrize(
+    "content_type",
+    [
+        "application/json; charset=utf-8",
+        "Application/JSON",
+        "APPLICATION/JSON",
+        "application/json;charset=utf-8",
+        " application/json",
+        "application/json ",
+    ],
+)
+def test_verify_requires_content_type_exactly_application_json(content_type):
+    """REFERENCE §2.2/§2.5: no case folding, no `; charset=…`, checked before the signature."""
+    failure = _verify(_headers(**{"content-type": content_type}))
+    assert (failure.status, failure.error) == (
+        401,
+        "Content-Type header must be application/json",
+    )
+
+
+def test_verify_accepts_the_tv1_request_exactly_as_documented():
+    """The documented curl of TV-1 (POST with body) verifies; its canonical string is TV-1's."""
+    body = b'{"name": "foo", "description": "bar"}'
+    headers = {
+        "content-type": "application/json",
+        "date": "Thu, 27 Jun 2019 18:46:24 GMT",
+        "authorization": "BalanceAPIAuth eSKzYGehz5s8R9QJ3:"
+        "c3b2f03bb3334ea9a81c0fb1ae3d610a253cebe9b9b4bac62e404a245cf3363d",
+    }
+    failure = signing.verify_request(
+        method="POST",
+        path="/api/v1/wallets",
+        body=body,
+        headers=headers,
+        secrets={ACCESS_ID: SECRET},
+        now=TS,
+    )
+    assert failure is None
