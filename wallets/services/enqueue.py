@@ -6,9 +6,8 @@ from django.contrib.auth.base_user import AbstractBaseUser
 from django.db import transaction
 from kombu.exceptions import KombuError
 
+from custody_portal.audit import audit_record
 from custody_portal.errors import ApplicationError
-
-from .audit import audit_record
 
 logger = logging.getLogger(__name__)
 

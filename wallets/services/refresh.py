@@ -16,11 +16,11 @@ from django.utils import timezone
 from balance.client import MAX_PAGE_SIZE, BalanceClient
 from balance.errors import BalanceRejected
 from custody_portal.assets import SUB_ADDRESS_ASSETS
+from custody_portal.audit import audit_record
 from custody_portal.errors import ApplicationError
 from custody_portal.refresh import refresh_run
 
 from ..models import SubAddress, Wallet, WalletBalance
-from .audit import audit_record
 from .balance import balance_client
 from .store import (
     mark_removed_wallets,

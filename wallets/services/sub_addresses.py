@@ -12,11 +12,11 @@ from redis.exceptions import RedisError
 
 from balance import types
 from custody_portal.assets import SUB_ADDRESS_ASSETS
+from custody_portal.audit import audit_record
 from custody_portal.errors import ApplicationError
 from custody_portal.refresh import RefreshAlreadyRunning
 
 from ..models import SubAddress, Wallet
-from .audit import audit_record
 from .balance import balance_client, balance_errors
 from .refresh import sub_addresses_refresh
 from .store import store_sub_address, store_sub_addresses

@@ -1,4 +1,4 @@
-"""Audit events for wallet writes (who, what, when, before → after)."""
+"""The audit trail every app writes to: who did what, when, before → after."""
 
 from django.contrib.auth.base_user import AbstractBaseUser
 
