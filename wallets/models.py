@@ -30,8 +30,9 @@ class Wallet(models.Model):
     # When the spendable balances were last read from the wallet detail endpoint. Indexed:
     # the wallet details refresh reads the oldest ones first.
     detail_synced_at = models.DateTimeField(null=True, blank=True, db_index=True)
-    # When the sub-addresses of every sub-address asset were last read from Balance.
-    sub_addresses_synced_at = models.DateTimeField(null=True, blank=True)
+    # When the sub-addresses of every sub-address asset were last read from Balance. Indexed:
+    # the periodic sweep reads the never-read and oldest ones first.
+    sub_addresses_synced_at = models.DateTimeField(null=True, blank=True, db_index=True)
 
     class Meta:
         ordering = ["name", "id"]

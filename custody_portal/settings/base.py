@@ -150,6 +150,9 @@ CELERY_TIMEZONE = TIME_ZONE
 # Refresh intervals (seconds), DESIGN.md §7.
 REFRESH_WALLETS_INTERVAL = env.int("REFRESH_WALLETS_INTERVAL", default=300)
 REFRESH_SUB_ADDRESSES_INTERVAL = env.int("REFRESH_SUB_ADDRESSES_INTERVAL", default=1800)
+# Each periodic sub-address refresh also reads this many other wallets (never read first, then
+# the oldest), so sub-addresses created or watched outside the portal are found in time.
+REFRESH_SUB_ADDRESSES_SWEEP_LIMIT = env.int("REFRESH_SUB_ADDRESSES_SWEEP_LIMIT", default=100)
 REFRESH_STORAGE_PROVIDERS_INTERVAL = env.int("REFRESH_STORAGE_PROVIDERS_INTERVAL", default=900)
 # Spendable balances need one Balance call per wallet (the list lacks them): each run reads
 # at most LIMIT wallet details, unknown ones first, then the oldest.

@@ -90,10 +90,14 @@ def test_refresh_sub_addresses_command_unknown_wallet(db):
         call_command("refresh_sub_addresses", "--wallet", "999")
 
 
-def test_watched_refresh_visits_only_wallets_with_a_watched_sub_address(sandbox, refreshed):
-    """GIVEN wallet 1 has a watched sub-address in the local copy, other wallets none
+def test_watched_refresh_visits_only_wallets_with_a_watched_sub_address(
+    sandbox, refreshed, settings
+):
+    """GIVEN wallet 1 has a watched sub-address in the local copy, other wallets none, and
+    the sweep of other wallets turned off
     WHEN the periodic sub-address refresh runs
     THEN it reads wallet 1's detail and its four sub-address assets, and nothing else."""
+    settings.REFRESH_SUB_ADDRESSES_SWEEP_LIMIT = 0
     sub_addresses_refresh(wallet_id=1)
     SubAddress.objects.filter(wallet_id=1).update(is_watched=False)
     SubAddress.objects.filter(pk=SubAddress.objects.filter(wallet_id=1).first().pk).update(
@@ -131,3 +135,50 @@ def test_sweep_discovers_sub_addresses_of_every_wallet(sandbox, refreshed):
     holders = Wallet.objects.filter(balances__asset__in=("btc", "bch", "ltc", "dash")).distinct()
     assert f"wallets={holders.count()}" in out.getvalue()
     assert SubAddress.objects.filter(is_watched=True).exists()
+
+
+def test_periodic_refresh_sweeps_never_read_wallets_first_within_the_limit(
+    sandbox, refreshed, settings
+):
+    """GIVEN no sub-address was ever read and a sweep limit of 3
+    WHEN the periodic refresh runs twice
+    THEN each run sweeps 3 more wallets, lowest ids first, and marks them read."""
+    settings.REFRESH_SUB_ADDRESSES_SWEEP_LIMIT = 3
+    holders = sorted(
+        Wallet.objects.filter(
+            removed_at__isnull=True, balances__asset__in=("btc", "bch", "ltc", "dash")
+        )
+        .values_list("id", flat=True)
+        .distinct()
+    )
+    sandbox.control("DELETE", "calls")
+
+    first = tasks.refresh_watched_sub_addresses()
+    first_read = {int(c["path"].split("/")[4]) for c in sandbox.calls()}
+    sandbox.control("DELETE", "calls")
+    tasks.refresh_watched_sub_addresses()
+    second_read = {int(c["path"].split("/")[4]) for c in sandbox.calls()}
+
+    watched_now = set(
+        SubAddress.objects.filter(is_watched=True).values_list("wallet_id", flat=True)
+    )
+    assert first["wallets"] == 3
+    assert first_read == set(holders[:3])
+    # the second run re-reads wallets found watched in the first, and sweeps the next three
+    assert second_read == watched_now | set(holders[3:6])
+    assert Wallet.objects.filter(sub_addresses_synced_at__isnull=False).count() == 6
+
+
+def test_sweep_finds_a_sub_address_watched_outside_the_portal(sandbox, refreshed, settings):
+    """GIVEN an address watched at Balance that the portal has never read
+    WHEN the periodic refresh runs THEN the sweep stores it, and later runs keep it fresh."""
+    settings.REFRESH_SUB_ADDRESSES_SWEEP_LIMIT = 100
+    watched = sandbox.client().create_sub_address(
+        5, "ltc", name="Watched elsewhere", is_watched=True
+    )
+    address = next(a.address for a in watched if a.name == "Watched elsewhere")
+    assert not SubAddress.objects.filter(address=address).exists()
+
+    tasks.refresh_watched_sub_addresses()
+
+    assert SubAddress.objects.get(address=address).is_watched is True

@@ -10,7 +10,9 @@ by its "Refresh from Balance" action and the sub-address refresh.
 
 import logging
 
+from django.conf import settings
 from django.contrib.auth.base_user import AbstractBaseUser
+from django.db.models import F
 from django.utils import timezone
 
 from balance.client import MAX_PAGE_SIZE, BalanceClient
@@ -99,7 +101,8 @@ def sub_addresses_refresh(
     """Re-read sub-addresses from Balance, per wallet × sub-address asset.
 
     With `wallet_id`: that wallet only (the wallet page's actions). Otherwise every active
-    wallet having a watched sub-address in the local copy (the periodic task), or with
+    wallet having a watched sub-address in the local copy, plus a bounded sweep of the wallets
+    read longest ago (the periodic task, see `_sweep_wallet_ids`), or with
     `all_wallets` every active wallet holding a sub-address asset — a sweep (five calls per
     wallet) to discover sub-addresses created or watched elsewhere, e.g. after installation.
     `with_detail` also reads the wallet detail, where spendable balances come from.
@@ -127,12 +130,13 @@ def sub_addresses_refresh(
                 .order_by("wallet_id")
             )
         elif wallet_id is None:
-            wallet_ids = list(
+            watched = list(
                 SubAddress.objects.filter(is_watched=True, wallet__removed_at__isnull=True)
                 .values_list("wallet_id", flat=True)
                 .distinct()
                 .order_by("wallet_id")
             )
+            wallet_ids = watched + _sweep_wallet_ids(exclude=watched)
         counts = {"wallets": 0, "created": 0, "updated": 0, "removed": 0, "errors": []}
         run.counts = counts
         client = balance_client(interactive=interactive)
@@ -151,6 +155,22 @@ def sub_addresses_refresh(
             message=_refresh_message(assets, with_detail),
         )
     return counts
+
+
+def _sweep_wallet_ids(*, exclude: list[int]) -> list[int]:
+    """Up to REFRESH_SUB_ADDRESSES_SWEEP_LIMIT active wallets holding a sub-address asset,
+    never-read first, then the longest ago: over successive runs every wallet is read, so
+    sub-addresses created or watched outside the portal appear without a manual sweep."""
+    limit = settings.REFRESH_SUB_ADDRESSES_SWEEP_LIMIT
+    if limit <= 0:
+        return []
+    holders = WalletBalance.objects.filter(asset__in=SUB_ADDRESS_ASSETS).values("wallet_id")
+    return list(
+        Wallet.objects.filter(removed_at__isnull=True, id__in=holders)
+        .exclude(id__in=exclude)
+        .order_by(F("sub_addresses_synced_at").asc(nulls_first=True), "id")
+        .values_list("id", flat=True)[:limit]
+    )
 
 
 def _refresh_one_wallet(
