@@ -39,10 +39,12 @@ def refresh_wallets() -> dict | None:
 
     A successful run queues the wallet details refresh: the list carries no spendable
     amounts, and new or changed wallets should not wait for the next beat tick to get them.
+    On a new installation it also queues the first sub-address sweep.
     """
     counts = _run("refresh_wallets", services.wallets_refresh)
     if counts is not None:
         services.wallet_details_enqueue()
+        services.first_sub_address_sweep_enqueue()
     return counts
 
 

@@ -179,11 +179,32 @@ def test_the_wallets_refresh_keeps_spendables_whose_total_did_not_move(sandbox, 
     assert stored_spendables(3) == sandbox_spendables(sandbox, 3)
 
 
+@pytest.fixture
+def queued(monkeypatch) -> list[str]:
+    """The follow-up tasks a wallets refresh queues, recorded instead of sent."""
+    sent: list[str] = []
+    monkeypatch.setattr(tasks.refresh_wallet_details, "delay", lambda: sent.append("details"))
+    monkeypatch.setattr(
+        tasks.refresh_watched_sub_addresses, "delay", lambda: sent.append("sub-address sweep")
+    )
+    return sent
+
+
 def test_the_wallets_refresh_task_queues_the_details_refresh(
-    sandbox, monkeypatch, django_capture_on_commit_callbacks
+    sandbox, queued, django_capture_on_commit_callbacks
 ):
-    queued: list[str] = []
-    monkeypatch.setattr(tasks.refresh_wallet_details, "delay", lambda: queued.append("details"))
+    """On a new installation it also queues the first sub-address sweep: the one queued at
+    worker start may have found no wallet yet."""
+    with django_capture_on_commit_callbacks(execute=True):
+        tasks.refresh_wallets()
+
+    assert queued == ["details", "sub-address sweep"]
+
+
+def test_once_sub_addresses_were_read_only_the_details_are_queued(
+    sandbox, refreshed, queued, django_capture_on_commit_callbacks
+):
+    Wallet.objects.filter(pk=1).update(sub_addresses_synced_at=timezone.now())
 
     with django_capture_on_commit_callbacks(execute=True):
         tasks.refresh_wallets()
@@ -192,11 +213,8 @@ def test_the_wallets_refresh_task_queues_the_details_refresh(
 
 
 def test_a_failed_wallets_refresh_queues_nothing(
-    dead_balance, monkeypatch, django_capture_on_commit_callbacks
+    dead_balance, queued, django_capture_on_commit_callbacks
 ):
-    queued: list[str] = []
-    monkeypatch.setattr(tasks.refresh_wallet_details, "delay", lambda: queued.append("details"))
-
     with django_capture_on_commit_callbacks(execute=True):
         assert tasks.refresh_wallets() is None
 

@@ -1,7 +1,7 @@
 """Wallet services (the write side): refreshes from Balance and sub-address writes."""
 
 from .details import TASK_WALLET_DETAILS, wallet_details_refresh
-from .enqueue import refresh_enqueue, wallet_details_enqueue
+from .enqueue import first_sub_address_sweep_enqueue, refresh_enqueue, wallet_details_enqueue
 from .refresh import (
     TASK_SUB_ADDRESSES,
     TASK_WALLETS,
@@ -25,6 +25,7 @@ __all__ = [
     "TASK_WALLETS",
     "TASK_WALLET_DETAILS",
     "external_accounts_refresh",
+    "first_sub_address_sweep_enqueue",
     "refresh_enqueue",
     "sub_address_create",
     "sub_address_update",

@@ -56,11 +56,28 @@ def wallet_details_enqueue() -> None:
     """
     from .. import tasks  # tasks import services: avoid the import cycle at load time
 
+    _send_after_commit(tasks.refresh_wallet_details, "the wallet details refresh")
+
+
+def first_sub_address_sweep_enqueue() -> None:
+    """After a wallets refresh, while no wallet's sub-addresses were ever read (a new
+    installation), queue the sub-address refresh at once. The one queued at worker start may
+    have run before any wallet was in the local copy, and its sweep would otherwise wait for
+    the next beat tick (30 minutes). Best effort, like `wallet_details_enqueue`."""
+    from .. import tasks
+    from ..models import Wallet
+
+    if Wallet.objects.filter(sub_addresses_synced_at__isnull=False).exists():
+        return
+    _send_after_commit(tasks.refresh_watched_sub_addresses, "the first sub-address sweep")
+
+
+def _send_after_commit(task, what: str) -> None:
     def send() -> None:
         try:
-            tasks.refresh_wallet_details.delay()
+            task.delay()
         except (KombuError, OSError) as exc:
-            logger.warning("could not queue the wallet details refresh: %s", _short(exc))
+            logger.warning("could not queue %s: %s", what, _short(exc))
 
     transaction.on_commit(send)
 
