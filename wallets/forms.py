@@ -65,8 +65,8 @@ class WalletFilterForm(forms.Form):
         )
 
 
-class SubAddressCreateForm(forms.Form):
-    """The create form of one panel; prefixed with the asset so four panels share a page."""
+class _NameNotesForm(forms.Form):
+    """The two fields a person may set on a sub-address, with Balance's limits."""
 
     name = forms.CharField(required=False, max_length=NAME_MAX_LENGTH, label="Name")
     notes = forms.CharField(
@@ -75,6 +75,11 @@ class SubAddressCreateForm(forms.Form):
         label="Notes",
         widget=forms.Textarea(attrs={"rows": 2}),
     )
+
+
+class SubAddressCreateForm(_NameNotesForm):
+    """The create form of one panel; prefixed with the asset so four panels share a page."""
+
     is_watched = forms.BooleanField(required=False, label="Watch this address")
 
     def __init__(self, *args, asset: str, **kwargs) -> None:
@@ -83,16 +88,8 @@ class SubAddressCreateForm(forms.Form):
             self.fields[name].widget.attrs["data-testid"] = f"sub-address-{name}-{asset}"
 
 
-class SubAddressEditForm(forms.Form):
+class SubAddressEditForm(_NameNotesForm):
     """Inline edit of one sub-address's name and notes."""
-
-    name = forms.CharField(required=False, max_length=NAME_MAX_LENGTH, label="Name")
-    notes = forms.CharField(
-        required=False,
-        max_length=NOTES_MAX_LENGTH,
-        label="Notes",
-        widget=forms.Textarea(attrs={"rows": 2}),
-    )
 
     def __init__(self, *args, asset: str, **kwargs) -> None:
         super().__init__(*args, prefix=f"edit-{asset}", **kwargs)

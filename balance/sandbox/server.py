@@ -24,7 +24,11 @@ def make_server(host: str, port: int, app: Any, *, threads: int = DEFAULT_THREAD
 
 def serve(host: str, port: int, app: Any, *, threads: int = DEFAULT_THREADS) -> None:
     """Serve `app` on host:port until interrupted."""
-    server = make_server(host, port, app, threads=threads)
+    run_until_interrupted(make_server(host, port, app, threads=threads))
+
+
+def run_until_interrupted(server: Any) -> None:
+    """Run a made server until Ctrl-C, then close its sockets."""
     try:
         server.run()
     except KeyboardInterrupt:

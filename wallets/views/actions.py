@@ -23,7 +23,21 @@ from .panels import panel_context, render_panel, render_wallet_page
 
 
 def _wallet(wallet_id: int) -> Wallet | None:
+    # No prefetch: a write action re-renders from fresh queries after it changed rows.
     return Wallet.objects.filter(pk=wallet_id).first()
+
+
+def _wallet_and_asset(
+    request: HttpRequest, wallet_id: int, asset: str, *, load=_wallet
+) -> tuple[Wallet, str] | HttpResponse:
+    """The wallet and the checked sub-address ticker, or the 404 page naming what is missing."""
+    wallet = load(wallet_id)
+    if wallet is None:
+        return not_found(request, f"There is no wallet {wallet_id} in the portal.")
+    try:
+        return wallet, services.validate_sub_address_asset(asset)
+    except ApplicationError as exc:
+        return not_found(request, exc.message)
 
 
 def _form_error(form) -> str:
@@ -41,13 +55,10 @@ class _PanelAction(OperatorRequiredMixin, View):
     http_method_names = ["post"]
 
     def post(self, request: HttpRequest, wallet_id: int, asset: str, **kwargs) -> HttpResponse:
-        wallet = _wallet(wallet_id)
-        if wallet is None:
-            return not_found(request, f"There is no wallet {wallet_id} in the portal.")
-        try:
-            asset = services.validate_sub_address_asset(asset)
-        except ApplicationError as exc:
-            return not_found(request, exc.message)
+        found = _wallet_and_asset(request, wallet_id, asset)
+        if isinstance(found, HttpResponse):
+            return found
+        wallet, asset = found
         return self.act(request, wallet, asset, **kwargs)
 
     def act(self, request, wallet: Wallet, asset: str, **kwargs) -> HttpResponse:
@@ -145,13 +156,12 @@ class SubAddressPanelView(ViewerRequiredMixin, View):
     """GET one panel (HTMX: cancel an edit, open the edit row); full page without HTMX."""
 
     def get(self, request: HttpRequest, wallet_id: int, asset: str) -> HttpResponse:
-        wallet = selectors.wallet_get(wallet_id=wallet_id)
-        if wallet is None:
-            return not_found(request, f"There is no wallet {wallet_id} in the portal.")
-        try:
-            asset = services.validate_sub_address_asset(asset)
-        except ApplicationError as exc:
-            return not_found(request, exc.message)
+        found = _wallet_and_asset(
+            request, wallet_id, asset, load=lambda pk: selectors.wallet_get(wallet_id=pk)
+        )
+        if isinstance(found, HttpResponse):
+            return found
+        wallet, asset = found
         panel = panel_context(
             wallet=wallet,
             asset=asset,

@@ -8,7 +8,7 @@ from django.core.management.base import BaseCommand
 
 from balance.sandbox import DEFAULT_SECRET_KEY
 from balance.sandbox.app import make_app
-from balance.sandbox.server import make_server
+from balance.sandbox.server import make_server, run_until_interrupted
 
 
 class Command(BaseCommand):
@@ -41,9 +41,4 @@ class Command(BaseCommand):
             f"  control:    http://{url_host}:{port}/_sandbox/ (loopback only)"
         )
         self.stdout.flush()
-        try:
-            server.run()
-        except KeyboardInterrupt:
-            pass
-        finally:
-            server.close()
+        run_until_interrupted(server)
