@@ -1,8 +1,18 @@
 """Typed failures of the Balance API, as the rest of the portal sees them.
 
-Three kinds (STYLE.md §3): unavailable (retryable: timeouts, connection errors, 5xx),
-rejected (Balance said no, with its own message and status), auth/config (our credentials or
-URL are wrong). Messages never contain the secret key.
+Named by what Balance may have done (STYLE.md, "Lessons"):
+
+- `BalanceNotSent`: the request provably never left (DNS failure, connection refused,
+  connect timeout). Nothing happened at Balance; a person may try again.
+- `BalanceOutcomeUnknown`: the bytes may have left and no readable answer came back (read
+  timeout, connection dropped after sending, 5xx, 429, an unreadable 2xx). For a write,
+  Balance **may have acted**: never retry it automatically, find out first.
+- `BalanceRejected`: Balance answered 4xx; `message` is its own text, `status` its status.
+- `BalanceAuthError`: Balance refused our credentials (401, or 404 "Access ID not found"), or
+  the client is misconfigured. Operators must fix configuration; retrying does not help.
+
+`BalanceUnavailable` is the common parent of the first two (no usable answer): a GET may be
+retried after either; a write only after `BalanceNotSent`. Messages never contain the secret.
 """
 
 
@@ -16,17 +26,29 @@ class BalanceError(Exception):
 
 
 class BalanceUnavailable(BalanceError):
-    """Balance could not be reached or failed on its side; the request may be retried (GET)
-    or its outcome is unknown (POST)."""
+    """No usable answer from Balance. Catch a subclass to know whether it may have acted."""
 
 
-class BalanceTimeout(BalanceUnavailable):
-    """No answer within the read timeout: for a POST, Balance may or may not have acted."""
+class BalanceNotSent(BalanceUnavailable):
+    """The request never left the portal (DNS, refused connection, connect timeout)."""
 
 
-class BalanceUnexpectedResponse(BalanceUnavailable):
-    """Balance answered 2xx with a body of a shape we cannot read (a changed or broken API).
-    For a write, Balance may have acted."""
+class BalanceOutcomeUnknown(BalanceUnavailable):
+    """The request may have reached Balance, and its answer was lost or unreadable."""
+
+
+class BalanceTimeout(BalanceOutcomeUnknown):
+    """No answer within the read timeout: Balance may or may not have acted."""
+
+
+class BalanceUnexpectedResponse(BalanceOutcomeUnknown):
+    """Balance answered 2xx with a body we cannot read as the documented shape (not JSON,
+    wrong type, unknown page envelope, a next page without a cursor). Never read as empty."""
+
+
+class BalanceRateLimited(BalanceOutcomeUnknown):
+    """Balance answered 429. Reads may try again later; for a write the outcome is unknown
+    (a 429 is not documented, so we do not assume it stopped before acting)."""
 
 
 class BalanceRejected(BalanceError):
