@@ -65,7 +65,8 @@ def validate_address(asset: str, address: str, *, network: str | None = None) ->
     if not isinstance(address, str) or not address.strip():
         raise AddressError("Enter an address.")
     text = address.strip()
-    if len(text) > MAX_ADDRESS_LENGTH or not text.isascii() or not text.isalnum() and ":" not in text:
+    well_formed = text.isascii() and (text.isalnum() or ":" in text)
+    if len(text) > MAX_ADDRESS_LENGTH or not well_formed:
         raise AddressError(_invalid(asset, network))
     if fmt.cashaddr_prefix and (":" in text or text[:1].lower() in "qp"):
         return _cashaddr(text, fmt.cashaddr_prefix, asset, network)
