@@ -166,7 +166,8 @@ def audit_event_list(*, filters: AuditFilters) -> QuerySet[AuditEvent]:
         events = events.filter(created_at__gte=_start_of_day(filters.date_from))
     if filters.date_to:
         events = events.filter(created_at__lt=_start_of_day(filters.date_to + timedelta(days=1)))
-    return events.order_by("-sequence")
+    # The payload (the hashed copy of every field) is for verify_audit, not for pages.
+    return events.defer("payload").order_by("-sequence")
 
 
 @dataclass(frozen=True)

@@ -28,8 +28,12 @@ class AuditFilterForm(forms.Form):
         required=False, label="To", widget=forms.DateInput(attrs={"type": "date"})
     )
     # Keyset cursors of the page links (see selectors.audit_event_page).
-    before = forms.IntegerField(required=False, min_value=1, widget=forms.HiddenInput)
-    after = forms.IntegerField(required=False, min_value=0, widget=forms.HiddenInput)
+    before = forms.IntegerField(
+        required=False, min_value=1, label="Page link", widget=forms.HiddenInput
+    )
+    after = forms.IntegerField(
+        required=False, min_value=0, label="Page link", widget=forms.HiddenInput
+    )
 
     def __init__(self, *args, **kwargs) -> None:
         super().__init__(*args, **kwargs)
