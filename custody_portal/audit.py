@@ -229,6 +229,21 @@ def event_problem(event: AuditEvent, expected_prev_hash: str) -> str:
     its columns against the payload's values, its link to the event before."""
     if payload_hash(event.payload) != event.hash:
         return "its hash is not the SHA-256 of its payload"
+    if canonical_payload(event) != event.payload:  # the common case skips the field walk
+        problem = _payload_problem(event)
+        if problem:
+            return problem
+    if event.prev_hash != expected_prev_hash:
+        return (
+            f"its prev_hash is not the hash of sequence {event.sequence - 1} "
+            "(an event before it was rewritten, or the order changed)"
+        )
+    return ""
+
+
+def _payload_problem(event: AuditEvent) -> str:
+    """Why an event's columns, serialized again, differ from its payload: a changed column,
+    or only jsonb's respelling of a number (1.0 read back as 1), which is no problem."""
     try:
         hashed = json.loads(event.payload)
     except ValueError:
@@ -243,11 +258,6 @@ def event_problem(event: AuditEvent, expected_prev_hash: str) -> str:
     for name in HASHED_FIELDS:
         if not same_json(stored[name], hashed[name]):
             return f"its stored {name} differs from the hashed payload"
-    if event.prev_hash != expected_prev_hash:
-        return (
-            f"its prev_hash is not the hash of sequence {event.sequence - 1} "
-            "(an event before it was rewritten, or the order changed)"
-        )
     return ""
 
 
