@@ -69,9 +69,7 @@ def test_refresh_skips_and_counts_a_balance_whose_decimals_are_unknown(
     assert counts["unknown"] == ["wallet 3: ZZZ"]
 
 
-def test_pages_and_api_show_an_unknown_asset_without_guessing(
-    viewer_client, stale_unknown_balance
-):
+def test_pages_and_api_show_an_unknown_asset_without_guessing(viewer_client, stale_unknown_balance):
     """A row of an unknown asset (stored before the refresh skips them) must not break any
     page: it shows raw base units and says the decimals are unknown."""
     raw = "2250000000000000000 ZZZ base units (unknown decimals)"
