@@ -74,7 +74,9 @@ def _network(network: str | None) -> str:
         network = settings.BALANCE_NETWORK
     if network not in NETWORKS:
         # A deployment mistake, not the user's: not an AddressError (a ValueError).
-        raise ImproperlyConfigured(f"BALANCE_NETWORK must be one of {NETWORKS}, not {network!r}")
+        raise ImproperlyConfigured(
+            f"BALANCE_NETWORK must be one of {', '.join(NETWORKS)}, not {network!r}."
+        )
     return network
 
 
