@@ -1,38 +1,26 @@
-"""The one client for the Balance API: the only module that imports `requests`.
-
-- Signs every request (balance.signing) over the exact bytes it sends.
-- A keep-alive Session with connect/read timeouts on every call and a User-Agent.
-- JSON numbers are parsed as Decimal, never float.
-- Failures become the typed errors of balance.errors, with Balance's own message.
-- GETs are retried a bounded number of times with backoff; a POST or PUT is never retried:
-  when its outcome is unknown the caller must find out, not send again.
-"""
+"""`BalanceClient`: one method per Balance endpoint the portal uses (REFERENCE.md, seeds)."""
 
 import json
 import logging
 import time
 from collections.abc import Iterator
-from decimal import Decimal
 from typing import Any
+from urllib.parse import quote
 
 import requests
 
-from . import signing
-from .errors import (
-    BalanceAuthError,
-    BalanceError,
-    BalanceRejected,
-    BalanceTimeout,
-    BalanceUnavailable,
-    BalanceUnexpectedResponse,
-)
-from .types import ExternalAccount, FundingAddress, StorageProvider, Wallet
+from .. import signing
+from ..errors import BalanceAuthError, BalanceRejected, BalanceUnavailable
+from ..types import ExternalAccount, FundingAddress, StorageProvider, Wallet
+from .shapes import Page, expect_dict, many, one, read_page, unreadable
+from .transport import read_answer, transport_error
 
 logger = logging.getLogger(__name__)
 
 USER_AGENT = "custody-portal/1.0"
 MAX_PAGE_SIZE = 100
 _MAX_PAGES = 100_000  # a guard against a server that always says has_next_page
+FEE_PRESETS = ("slow", "medium", "fast")
 
 
 class BalanceClient:
@@ -89,7 +77,12 @@ class BalanceClient:
         body: Any = None,
         signed: bool = True,
     ) -> Any:
-        """One API call → parsed JSON. GETs retry on unavailability; writes never retry."""
+        """One API call → its parsed JSON value (any JSON type; callers check the shape).
+
+        A GET is retried after any `BalanceUnavailable` (not sent, or outcome unknown: reading
+        twice is harmless), `get_retries` times with doubling backoff. A POST or PUT is sent
+        exactly once, whatever happens.
+        """
         method = method.upper()
         attempts = 1 + (self.get_retries if method == "GET" else 0)
         for attempt in range(1, attempts + 1):
@@ -128,69 +121,44 @@ class BalanceClient:
                 data=data or None,
                 headers=headers,
                 timeout=self.timeout,
+                allow_redirects=False,
             )
-        except requests.exceptions.ConnectTimeout as exc:
-            raise BalanceUnavailable(
-                f"Balance is unreachable (connection timed out): {self._host}"
-            ) from exc
-        except requests.exceptions.ReadTimeout as exc:
-            raise BalanceTimeout(
-                f"Balance did not answer within {self.timeout[1]:g} s ({method} {path})."
-            ) from exc
-        except requests.exceptions.ConnectionError as exc:
-            raise BalanceUnavailable(
-                f"Balance is unreachable: cannot connect to {self._host}."
-            ) from exc
         except requests.exceptions.RequestException as exc:
-            raise BalanceUnavailable(f"Balance request failed: {exc.__class__.__name__}.") from exc
+            raise transport_error(
+                exc, method=method, path=path, host=self._host, read_s=self.timeout[1]
+            ) from exc
         elapsed_ms = (time.monotonic() - started) * 1000
         logger.info("Balance %s %s → %s in %.0f ms", method, path, response.status_code, elapsed_ms)
-        return self._parse(response, method, path)
+        return read_answer(response, method=method, path=path)
 
     @property
     def _host(self) -> str:
         return self.base_url.split("://", 1)[-1]
 
-    def _parse(self, response: requests.Response, method: str, path: str) -> Any:
-        status = response.status_code
-        try:
-            payload = (
-                json.loads(response.content, parse_float=Decimal) if response.content else None
-            )
-        except ValueError:
-            payload = None
-        if status < 400:
-            if payload is None and response.content:
-                raise BalanceUnavailable(
-                    f"Balance sent a response that is not JSON ({method} {path})."
-                )
-            return payload
-        message = _error_text(payload) or response.reason or f"HTTP {status}"
-        if status == 401:
-            raise BalanceAuthError(
-                f"Balance refused the portal's credentials: {message}", status=status
-            )
-        if status == 404 and message.lower().startswith("access id"):
-            raise BalanceAuthError(
-                f"Balance does not know the portal's access id: {message}", status=status
-            )
-        if status == 429:
-            raise BalanceUnavailable(f"Balance is rate limiting requests: {message}", status=status)
-        if status >= 500:
-            raise BalanceUnavailable(f"Balance failed (HTTP {status}): {message}", status=status)
-        raise BalanceRejected(message, status=status)
-
-    def _paginate(self, path: str, params: dict[str, Any], page_size: int) -> Iterator[list[dict]]:
-        """Walk a cursor-paginated list, one page of records at a time (REFERENCE.md §3)."""
+    def _pages(
+        self, path: str, params: dict[str, Any], page_size: int, resource: str
+    ) -> Iterator[list[dict]]:
+        """Walk a cursor-paginated list with `after=end_cursor`, one page of records at a time
+        (REFERENCE.md §3). A page is checked before it is handed out: a next page without a
+        cursor, a cursor seen before, or a bare array after an envelope raises
+        BalanceUnexpectedResponse instead of ending the walk early or looping."""
         params = {**params, "page_size": min(max(page_size, 1), MAX_PAGE_SIZE)}
+        what = f"GET {path}"
+        seen: set[str] = set()
+        previous: Page | None = None
         for _ in range(_MAX_PAGES):
-            payload = self.request("GET", path, params=params)
-            records, has_next, end_cursor = _page_records(payload)
-            yield records
-            if not has_next or not end_cursor or not records:
+            page = read_page(self.request("GET", path, params=params), resource, what)
+            if previous is not None and not page.enveloped:
+                raise unreadable(what, "a later page came back as a bare array")
+            if page.next_cursor is not None and page.next_cursor in seen:
+                raise unreadable(what, f"the cursor {page.next_cursor!r} came back twice")
+            yield page.records
+            if page.next_cursor is None:
                 return
-            params = {**params, "after": end_cursor}
-        raise BalanceError(f"Balance kept returning pages for {path}; stopped.")
+            seen.add(page.next_cursor)
+            previous = page
+            params = {**params, "after": page.next_cursor}
+        raise unreadable(what, f"still more pages after {_MAX_PAGES}")
 
     # --- wallets ---------------------------------------------------------------------------
 
@@ -204,8 +172,8 @@ class BalanceClient:
     ) -> Iterator[list[Wallet]]:
         """Every wallet, one page at a time (for bulk upserts)."""
         params = {"type": kind, "created_since": created_since, "custom_id": custom_id}
-        for records in self._paginate("/api/v1/wallets", params, page_size):
-            yield _many(Wallet, records)
+        for items in self._pages("/api/v1/wallets", params, page_size, "wallets"):
+            yield many(Wallet, items)
 
     def list_wallets(self, **filters: Any) -> list[Wallet]:
         """All wallets, walking every page."""
@@ -213,19 +181,21 @@ class BalanceClient:
 
     def get_wallet(self, wallet_id: int) -> Wallet:
         """One wallet, with its spendable balances."""
-        return _one(Wallet, self.request("GET", f"/api/v1/wallets/{int(wallet_id)}"))
+        return one(Wallet, self.request("GET", f"/api/v1/wallets/{int(wallet_id)}"))
 
     def wallets_holding(
         self, currency: str, *, order_by: str = "id", page: int = 1
     ) -> list[Wallet]:
-        """`GET /api/v2/assets/:currency`: one page of wallets with a positive balance."""
-        payload = self.request(
-            "GET",
-            f"/api/v2/assets/{_ticker(currency)}",
-            params={"order_by": order_by, "page": page},
-        )
-        wallets = payload.get("wallets", []) if isinstance(payload, dict) else payload or []
-        return _many(Wallet, wallets)
+        """`GET /api/v2/assets/:currency`: one page of wallets with a positive balance.
+
+        The body is `{"wallets": [...]}` (REFERENCE §11 #8; a bare array, as the page's text
+        says, is read too). An empty `wallets` array is the end of the list.
+        """
+        path = f"/api/v2/assets/{_ticker(currency)}"
+        payload = self.request("GET", path, params={"order_by": order_by, "page": page})
+        if not isinstance(payload, list):
+            payload = expect_dict(payload, f"GET {path}", keys=("wallets",))["wallets"]
+        return many(Wallet, payload, f"GET {path}")
 
     # --- sub-addresses ---------------------------------------------------------------------
 
@@ -234,7 +204,7 @@ class BalanceClient:
         payload = self.request(
             "GET", f"/api/v1/wallets/{int(wallet_id)}/assets/{_ticker(currency)}"
         )
-        return _many(FundingAddress, payload)
+        return many(FundingAddress, payload)
 
     def create_sub_address(
         self,
@@ -245,12 +215,16 @@ class BalanceClient:
         notes: str = "",
         is_watched: bool = False,
     ) -> list[FundingAddress]:
-        """Create a sub-address; Balance answers with every active address of the pair."""
+        """Create a sub-address; Balance answers with every active address of the pair.
+
+        Sent once. `BalanceNotSent`: nothing was created; any other `BalanceUnavailable`: it
+        may have been created (re-read the list before trying again).
+        """
         body = {"name": name, "notes": notes, "is_watched": bool(is_watched)}
         payload = self.request(
             "POST", f"/api/v1/wallets/{int(wallet_id)}/assets/{_ticker(currency)}", body=body
         )
-        return _many(FundingAddress, payload)
+        return many(FundingAddress, payload)
 
     def update_sub_address(
         self,
@@ -269,37 +243,52 @@ class BalanceClient:
             if v is not None
         }
         path = f"/api/v1/wallets/{int(wallet_id)}/assets/{_ticker(currency)}/{_segment(address)}"
-        return _one(FundingAddress, self.request("PUT", path, body=body))
+        return one(FundingAddress, self.request("PUT", path, body=body))
 
     # --- external accounts -----------------------------------------------------------------
 
     def iter_external_account_pages(
         self, *, page_size: int = MAX_PAGE_SIZE
     ) -> Iterator[list[ExternalAccount]]:
-        for records in self._paginate("/api/v1/external_accounts", {}, page_size):
-            yield _many(ExternalAccount, records)
+        """Every approved external account, one page at a time."""
+        for items in self._pages("/api/v1/external_accounts", {}, page_size, "external_accounts"):
+            yield many(ExternalAccount, items)
 
     def list_external_accounts(self, *, page_size: int = MAX_PAGE_SIZE) -> list[ExternalAccount]:
         """Every approved external account."""
         return [a for page in self.iter_external_account_pages(page_size=page_size) for a in page]
 
     def get_external_account(self, account_id: int) -> ExternalAccount:
-        return _one(
+        """One external account."""
+        return one(
             ExternalAccount, self.request("GET", f"/api/v1/external_accounts/{int(account_id)}")
         )
 
-    # --- fees, stats, transactions -------------------------------------------------------
+    # --- fees, stats -----------------------------------------------------------------------
 
     def transaction_fees(self, currency: str | None = None) -> dict:
-        """Fee presets (slow/medium/fast), unauthenticated; all currencies or one."""
+        """Fee presets, unauthenticated: `{"slow"|"medium"|"fast": {"fee_rate", "blocks",
+        "unit"}}` for one currency, or a dict of those keyed by ticker for all of them."""
         path = "/api/v1/transaction_fees" + (f"/{_ticker(currency)}" if currency else "")
-        return self.request("GET", path, signed=False)
+        payload = self.request("GET", path, signed=False)
+        what = f"GET {path}"
+        tables = [payload] if currency else expect_dict(payload, what).values()
+        for table in tables:
+            for preset in expect_dict(table, what, keys=FEE_PRESETS).values():
+                expect_dict(preset, what, keys=("fee_rate",))
+        return payload
 
     def stats(self) -> dict:
-        """Total assets in custody per currency (warm and offline)."""
-        return self.request("GET", "/api/v1/stats")
+        """Total assets in custody per currency (warm and offline):
+        `{"total_assets_in_custody": {ticker: {"offline", "unit", "warm"}}}`."""
+        payload = self.request("GET", "/api/v1/stats")
+        totals = expect_dict(payload, "GET /api/v1/stats", keys=("total_assets_in_custody",))
+        expect_dict(totals["total_assets_in_custody"], "GET /api/v1/stats")
+        return payload
 
-    def list_transactions(
+    # --- transactions (Balance's dicts, as documented in REFERENCE §5.1) -------------------
+
+    def iter_transaction_pages(
         self,
         *,
         status: str | None = None,
@@ -308,8 +297,8 @@ class BalanceClient:
         created_since: int | None = None,
         regulatory_status: str | None = None,
         page_size: int = MAX_PAGE_SIZE,
-    ) -> list[dict]:
-        """Account-wide transactions (all pages), newest first, as Balance's dicts."""
+    ) -> Iterator[list[dict]]:
+        """Account-wide transactions, newest first, one page at a time."""
         params = {
             "status": status,
             "type": type,
@@ -317,67 +306,92 @@ class BalanceClient:
             "created_since": created_since,
             "regulatory_status": regulatory_status,
         }
-        return [
-            t for page in self._paginate("/api/v1/transactions", params, page_size) for t in page
-        ]
+        yield from self._pages("/api/v1/transactions", params, page_size, "transactions")
+
+    def list_transactions(self, **filters: Any) -> list[dict]:
+        """Account-wide transactions (all pages), newest first; filters as
+        `iter_transaction_pages` (status, type, completed_since, created_since,
+        regulatory_status, page_size)."""
+        return [t for page in self.iter_transaction_pages(**filters) for t in page]
 
     def get_transaction(self, transaction_id: int | str) -> dict:
-        return self.request("GET", f"/api/v1/transactions/{_segment(str(transaction_id))}")
+        """One transaction by internal id or external hash."""
+        path = f"/api/v1/transactions/{_segment(str(transaction_id))}"
+        return expect_dict(self.request("GET", path), f"GET {path}", keys=("id",))
 
-    def list_wallet_transactions(
+    def iter_wallet_transaction_pages(
         self,
         wallet_id: int,
         *,
         status: str | None = None,
         type: str | None = None,
         completed_since: int | None = None,
-    ) -> list[dict]:
+        page_size: int = MAX_PAGE_SIZE,
+    ) -> Iterator[list[dict]]:
+        """One wallet's transactions, newest first, one page at a time.
+
+        Whether Balance paginates this list is not documented (REFERENCE §3, a [GAP]; the
+        earlier revision answers a bare array): a bare array is the whole list, an envelope is
+        walked like the other lists. Only the documented filters (§5.6) are offered; there is
+        no `created_since` on this endpoint.
+        """
         params = {"status": status, "type": type, "completed_since": completed_since}
-        payload = self.request(
-            "GET", f"/api/v1/wallets/{int(wallet_id)}/transactions", params=params
-        )
-        records, _, _ = _page_records(payload)
-        return records
+        path = f"/api/v1/wallets/{int(wallet_id)}/transactions"
+        yield from self._pages(path, params, page_size, "transactions")
+
+    def list_wallet_transactions(self, wallet_id: int, **filters: Any) -> list[dict]:
+        """One wallet's transactions (all pages); filters as `iter_wallet_transaction_pages`."""
+        return [
+            t for page in self.iter_wallet_transaction_pages(wallet_id, **filters) for t in page
+        ]
 
     def get_wallet_transaction(self, wallet_id: int, transaction_id: int | str) -> dict:
+        """One transaction of a wallet, by internal id or external hash."""
         path = f"/api/v1/wallets/{int(wallet_id)}/transactions/{_segment(str(transaction_id))}"
-        return self.request("GET", path)
+        return expect_dict(self.request("GET", path), f"GET {path}")
 
     # --- sending -------------------------------------------------------------------------
 
     def send_batch_now(
         self, *, source_wallet_id: int, asset: str, destinations: list[dict]
     ) -> dict:
-        """`POST /api/v2/send_batch_now`. Sent once, never retried.
+        """`POST /api/v2/send_batch_now` → the batch's transaction dict. Sent once, never
+        retried.
 
         `destinations`: dicts with `type` (wallet | external_account | public_address), `id`
         or `public_address`, and `amount` as an integer in base units (sent as a string).
-        A BalanceTimeout or BalanceUnavailable here means the outcome is unknown.
+        `BalanceNotSent`: nothing left the portal. `BalanceRejected`: Balance refused the whole
+        batch. Any other `BalanceUnavailable` (timeout, dropped connection, 5xx, 429, an answer
+        without a transaction `id`): the batch **may have been sent**.
         """
         body = {
             "source_wallet_id": int(source_wallet_id),
             "asset": _ticker(asset),
             "destinations": [_destination(d) for d in destinations],
         }
-        return self.request("POST", "/api/v2/send_batch_now", body=body)
+        payload = self.request("POST", "/api/v2/send_batch_now", body=body)
+        return _written(payload, "POST /api/v2/send_batch_now")
 
     # --- filecoin ------------------------------------------------------------------------
 
     def list_storage_providers(self, wallet_id: int) -> list[StorageProvider]:
-        payload = self.request(
-            "GET", f"/api/v1/wallets/{int(wallet_id)}/assets/fil/storage_providers"
-        )
-        items = payload.get("storage_providers", []) if isinstance(payload, dict) else payload or []
-        return _many(StorageProvider, items)
+        """The storage providers of a FIL wallet (`{"storage_providers": [...]}`)."""
+        path = _providers_path(wallet_id)
+        payload = self.request("GET", path)
+        if not isinstance(payload, list):
+            payload = expect_dict(payload, f"GET {path}", keys=("storage_providers",))
+            payload = payload["storage_providers"]
+        return many(StorageProvider, payload, f"GET {path}")
 
     def get_storage_provider(
         self, wallet_id: int, storage_provider_id: int, *, show_sector_summary: bool = False
     ) -> StorageProvider:
+        """One storage provider (`{"storage_provider": {...}}`); sector fields on request."""
         path = _providers_path(wallet_id) + f"/{int(storage_provider_id)}"
         params = {"show_sector_summary": "true"} if show_sector_summary else None
         payload = self.request("GET", path, params=params)
-        data = payload.get("storage_provider", payload) if isinstance(payload, dict) else {}
-        return _one(StorageProvider, data)
+        data = expect_dict(payload, f"GET {path}", keys=("storage_provider",))
+        return one(StorageProvider, data["storage_provider"], f"GET {path}")
 
     def withdraw_storage_provider_rewards(
         self,
@@ -388,9 +402,11 @@ class BalanceClient:
         fee: str | int = "medium",
         notes: str = "",
     ) -> dict:
-        """Create a FIL reward withdrawal (attoFIL integer). Sent once, never retried.
+        """Create a FIL reward withdrawal (attoFIL integer) → its transaction dict. Sent once,
+        never retried; errors mean what they mean for `send_batch_now`.
 
         The seed's parameter list says `fee` (its curl says `fee_rate`): we send `fee`.
+        Balance keeps `notes` at the start of the transaction's notes (seed 001).
         """
         if isinstance(amount_afil, bool) or not isinstance(amount_afil, int):
             raise TypeError("amount_afil must be an integer number of attoFIL")
@@ -398,82 +414,28 @@ class BalanceClient:
         if notes:
             body["notes"] = notes
         path = _providers_path(wallet_id) + f"/{int(storage_provider_id)}/withdrawals"
-        return self.request("POST", path, body=body)
+        return _written(self.request("POST", path, body=body), f"POST {path}")
 
     def sector_termination_fees(self, storage_provider_address: str) -> dict:
         """Estimated FIL to terminate a provider's sectors (Balance allows 1 call / 15 s)."""
-        return self.request(
-            "GET",
-            "/api/v2/assets/fil/sector_termination_fees",
-            params={"storage_provider_address": storage_provider_address},
+        path = "/api/v2/assets/fil/sector_termination_fees"
+        payload = self.request(
+            "GET", path, params={"storage_provider_address": storage_provider_address}
         )
+        keys = ("live_sectors_penalty_fil", "faulty_sectors_penalty_fil")
+        return expect_dict(payload, f"GET {path}", keys=keys)
 
 
 # --- helpers ------------------------------------------------------------------------------
 
 
-_SHAPE_ERRORS = (KeyError, TypeError, ValueError, AttributeError, ArithmeticError)
-
-
-def _one(cls: type, data: Any) -> Any:
-    """`cls.from_json(data)`, or a typed error naming what Balance sent instead."""
-    try:
-        return cls.from_json(data)
-    except _SHAPE_ERRORS as exc:
-        raise BalanceUnexpectedResponse(
-            f"Balance sent a response the portal cannot read (expected a {cls.__name__}; "
-            f"{exc.__class__.__name__}: {exc})."
-        ) from exc
-
-
-def _many(cls: type, items: Any) -> list:
-    if not isinstance(items, list):
-        raise BalanceUnexpectedResponse(
-            f"Balance sent a response the portal cannot read (expected a list of "
-            f"{cls.__name__}, got {type(items).__name__})."
-        )
-    return [_one(cls, item) for item in items]
-
-
-def _error_text(payload: Any) -> str:
-    if isinstance(payload, dict):
-        for key in ("error", "message", "errors"):
-            value = payload.get(key)
-            if value:
-                return value if isinstance(value, str) else json.dumps(value, default=str)
-    if isinstance(payload, str):
-        return payload
-    return ""
-
-
-def _page_records(payload: Any) -> tuple[list[dict], bool, str | None]:
-    """Records of one page, whatever the envelope: a bare array (older Balance), the
-    `page: [{cursor, data}]` shape, `edges: [{node}]`, or a resource-named array."""
-    if isinstance(payload, list):
-        return payload, False, None
-    if not isinstance(payload, dict):
-        return [], False, None
-    info = payload.get("page_info") or {}
-    has_next = bool(info.get("has_next_page"))
-    end_cursor = info.get("end_cursor")
-    for key in ("page", "edges", "data"):
-        items = payload.get(key)
-        if isinstance(items, list):
-            records = [_unwrap(item) for item in items]
-            return records, has_next, end_cursor
-    for key, value in payload.items():
-        if key != "page_info" and isinstance(value, list):
-            return [_unwrap(item) for item in value], has_next, end_cursor
-    return [], has_next, end_cursor
-
-
-def _unwrap(item: Any) -> dict:
-    if isinstance(item, dict):
-        for key in ("data", "node"):
-            inner = item.get(key)
-            if isinstance(inner, dict):
-                return inner
-    return item
+def _written(payload: Any, what: str) -> dict:
+    """The transaction a write created; without one we cannot tell what Balance did."""
+    data = expect_dict(payload, f"{what}; it may have acted", keys=("id",))
+    tx_id = data["id"]
+    if isinstance(tx_id, bool) or not isinstance(tx_id, int | str) or tx_id == "":
+        raise unreadable(f"{what}; it may have acted", f"the transaction id is {tx_id!r}")
+    return data
 
 
 def _providers_path(wallet_id: int) -> str:
@@ -488,8 +450,6 @@ def _ticker(currency: str) -> str:
 
 
 def _segment(value: str) -> str:
-    from urllib.parse import quote
-
     return quote(value, safe="")
 
 
