@@ -107,7 +107,9 @@ def read_page(payload: Any, resource: str, what: str) -> Page:
     info = body.get("page_info")
     if not isinstance(info, dict):
         raise unreadable(what, "the page has no `page_info` object")
-    has_next = info.get("has_next_page")
+    if "has_next_page" not in info:
+        raise unreadable(what, "`page_info` does not say whether there is a next page")
+    has_next = info["has_next_page"]
     if not isinstance(has_next, bool):
         raise unreadable(what, f"`page_info.has_next_page` is {_kind(has_next)}, not a boolean")
     cursor = info.get("end_cursor")

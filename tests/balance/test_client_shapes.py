@@ -58,6 +58,7 @@ def test_an_html_200_is_an_unexpected_response_not_a_plain_try_again(sandbox, cl
         {"page": [], "wallets": "soon"},  # `page` without page_info
         {"page": [{"cursor": "MQ==", "data": {"id": 1}}]},  # no page_info: is it the end?
         {"page": [], "page_info": {"has_next_page": "no"}},
+        {"page": [], "page_info": {}},  # does not say whether there is more
         {"page": [{"cursor": "MQ=="}], "page_info": {"has_next_page": False}},  # no data
         "wallets",
         42,
@@ -70,6 +71,7 @@ def test_an_html_200_is_an_unexpected_response_not_a_plain_try_again(sandbox, cl
         "no-page-info",
         "records-without-page-info",
         "has-next-not-boolean",
+        "has-next-missing",
         "item-without-data",
         "string",
         "number",
