@@ -11,8 +11,19 @@
   raises `BalanceUnexpectedResponse`, never reads as an empty list.
 - GETs are retried a bounded number of times with backoff; a POST or PUT is never retried:
   when its outcome is unknown the caller must find out, not send again.
+
+Modules: `base.py` (transport, retries, pagination), `wallets.py`, `transactions.py`,
+`filecoin.py` (one method per endpoint), `shapes.py`, `transport.py`.
 """
 
-from .api import MAX_PAGE_SIZE, USER_AGENT, BalanceClient
+from .base import MAX_PAGE_SIZE, USER_AGENT
+from .filecoin import FilecoinEndpoints
+from .transactions import TransactionEndpoints
+from .wallets import WalletEndpoints
+
+
+class BalanceClient(WalletEndpoints, TransactionEndpoints, FilecoinEndpoints):
+    """A client bound to one Balance host and one pair of credentials."""
+
 
 __all__ = ["MAX_PAGE_SIZE", "USER_AGENT", "BalanceClient"]

@@ -130,7 +130,7 @@ def validate(errors):
 
 def test_no_portal_code_reads_the_sandbox_only_destinations_array():
     sources = _portal_sources()
-    assert any(p.as_posix().endswith("balance/client/api.py") for p in sources)
+    assert any(p.as_posix().endswith("balance/client/transactions.py") for p in sources)
     assert not any("/balance/sandbox/" in p.as_posix() for p in sources)
     found = {
         str(path.relative_to(ROOT)): lines
