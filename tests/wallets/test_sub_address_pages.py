@@ -122,7 +122,11 @@ def test_balance_rejection_shows_balances_message_in_the_panel(
     )
 
     html = response.content.decode()
-    assert response.status_code == 200  # HTMX only swaps 2xx; the error is in the fragment
+    # Balance's status, and the panel with the message (htmx swaps the portal's marked
+    # error fragments: base.html's htmx-config, portal.js).
+    assert response.status_code == 400
+    assert response["X-Portal-Fragment"] == "1"
+    assert 'data-testid="sub-address-panel-btc"' in html and "<html" not in html
     assert "Sub-address limit reached for this wallet." in html
     assert 'value="One too many"' in html
     assert not SubAddress.objects.filter(name="One too many").exists()

@@ -128,7 +128,8 @@ def test_unknown_wallet_is_a_404_page(viewer_client):
 
     assert response.status_code == 404
     assert "There is no wallet 987654 in the portal." in response.content.decode()
-    assert 'data-testid="not-found"' in response.content.decode()
+    assert 'data-testid="error-page"' in response.content.decode()
+    assert 'data-testid="current-user"' in response.content.decode()  # the portal's layout
 
 
 def test_unknown_sub_address_asset_is_a_404(wallets, viewer_client):
