@@ -14,12 +14,16 @@ user lacks (the role mixins of `custody_portal.roles`).
 """
 
 import logging
+from urllib.parse import urlsplit
 
+from django.conf import settings
+from django.contrib.auth.views import redirect_to_login
 from django.http import HttpRequest, HttpResponse, JsonResponse
-from django.shortcuts import render
+from django.shortcuts import render, resolve_url
 from django.template import loader
+from django.utils.http import url_has_allowed_host_and_scheme
 
-from .htmx import is_htmx, to_error_slot
+from .htmx import is_htmx, login_redirect, to_error_slot
 from .roles import ROLE_PERMISSIONS
 
 logger = logging.getLogger(__name__)
@@ -152,7 +156,26 @@ def server_error(request: HttpRequest) -> HttpResponse:
     return to_error_slot(response) if htmx else response
 
 
+def page_before_post(request: HttpRequest) -> str:
+    """Where a POST came from (its form's page, same site only), to return there after
+    logging in: the POST-only URL itself would be a 405 after the login."""
+    referer = request.headers.get("Referer", "")
+    if referer and url_has_allowed_host_and_scheme(
+        referer, allowed_hosts={request.get_host()}, require_https=request.is_secure()
+    ):
+        parts = urlsplit(referer)
+        return parts.path + (f"?{parts.query}" if parts.query else "")
+    return resolve_url(settings.LOGIN_REDIRECT_URL)
+
+
 def csrf_failure(request: HttpRequest, reason: str = "") -> HttpResponse:
+    """A refused CSRF check. Without a session (it expired, or the cookies were cleared) the
+    real problem is the login: such a request goes to the login page like any other."""
     if _is_api(request):
         return JsonResponse({"detail": f"CSRF check failed: {reason}"}, status=403)
+    user = getattr(request, "user", None)
+    if user is None or not user.is_authenticated:
+        if is_htmx(request):
+            return login_redirect(request)
+        return redirect_to_login(page_before_post(request))
     return render_error(request, status=403, message=CSRF_MESSAGE, title="Please reload the page")

@@ -6,9 +6,8 @@ from urllib.parse import parse_qs, urlencode, urlsplit
 from django.conf import settings
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import resolve_url
-from django.utils.http import url_has_allowed_host_and_scheme
 
-from .error_pages import render_error
+from .error_pages import page_before_post, render_error
 from .htmx import FRAGMENT_HEADER, htmx_details, is_htmx, login_redirect
 
 POLICY = (
@@ -34,17 +33,6 @@ def _is_login_redirect(response: HttpResponse) -> bool:
         return False
     location = urlsplit(response["Location"])
     return location.path == resolve_url(settings.LOGIN_URL) and "next" in parse_qs(location.query)
-
-
-def _page_before_post(request: HttpRequest) -> str:
-    """Where a logged-out POST came from (its form's page), to return there after login."""
-    referer = request.headers.get("Referer", "")
-    if referer and url_has_allowed_host_and_scheme(
-        referer, allowed_hosts={request.get_host()}, require_https=request.is_secure()
-    ):
-        parts = urlsplit(referer)
-        return parts.path + (f"?{parts.query}" if parts.query else "")
-    return resolve_url(settings.LOGIN_REDIRECT_URL)
 
 
 class HtmxResponseMiddleware:
@@ -86,5 +74,5 @@ class HtmxResponseMiddleware:
     def _login_after_post(request: HttpRequest, response: HttpResponse) -> HttpResponse:
         parts = urlsplit(response["Location"])
         query = parse_qs(parts.query)
-        query["next"] = [_page_before_post(request)]
+        query["next"] = [page_before_post(request)]
         return HttpResponseRedirect(f"{parts.path}?{urlencode(query, doseq=True)}")
