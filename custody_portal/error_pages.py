@@ -32,12 +32,15 @@ TITLES = {
     400: "Bad request",
     403: "Not allowed",
     404: "Not found",
+    405: "Not a page",
     500: "Something went wrong",
 }
+PAGE_TEMPLATES = {400: "400.html", 403: "403.html", 404: "404.html", 500: "500.html"}
 MESSAGES = {
     400: "The portal could not read this request. Go back, reload the page and try again.",
     403: "Your account is not allowed to do this. Ask an administrator for the role it needs.",
     404: "There is nothing at this address. It may have been mistyped, or the item is gone.",
+    405: "This address takes a button's form, not a visit. Go back to the page and use its button.",
     500: (
         "The portal hit an unexpected error and has logged it. If you were changing something, "
         "reload the page to see whether the change was made before trying again."
@@ -63,7 +66,7 @@ def render_error(
     context = {"status": status, "title": title or TITLES.get(status, "Error"), "message": message}
     if is_htmx(request):
         return to_error_slot(render(request, "errors/_error.html", context, status=status))
-    template = f"{status}.html" if status in TITLES else "errors/page.html"
+    template = PAGE_TEMPLATES.get(status, "errors/page.html")
     return render(request, template, context, status=status)
 
 

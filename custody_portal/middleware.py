@@ -35,6 +35,11 @@ def _is_login_redirect(response: HttpResponse) -> bool:
     return location.path == resolve_url(settings.LOGIN_URL) and "next" in parse_qs(location.query)
 
 
+def _is_bare(response: HttpResponse) -> bool:
+    """An error answered with no page at all (Django's 405 for a GET on a POST-only URL)."""
+    return not response.streaming and not response.content
+
+
 class HtmxResponseMiddleware:
     """What LoginRequiredMixin, CSRF and error pages answer, fitted to the request.
 
@@ -44,7 +49,8 @@ class HtmxResponseMiddleware:
     - A plain form POST whose session expired comes back, after login, to the page the form
       was on: `next` would otherwise be the POST-only URL, a 405 after logging in.
     - An HTMX request answered with an error nothing here shaped (a 405, …)
-      gets the portal's error fragment in the page's error slot, never a whole page in a panel.
+      gets the portal's error fragment in the page's error slot, never a whole page in a panel;
+      a page request answered with an empty error (Django's 405) gets the styled page.
 
     /api/ is left alone: scripts get DRF's 401/403 JSON.
     """
@@ -62,12 +68,12 @@ class HtmxResponseMiddleware:
             if request.method not in ("GET", "HEAD"):
                 return self._login_after_post(request, response)
             return response
-        if (
-            response.status_code >= 400
-            and is_htmx(request)
-            and not response.has_header(FRAGMENT_HEADER)
-        ):
-            return render_error(request, status=response.status_code)
+        unshaped = response.status_code >= 400 and not response.has_header(FRAGMENT_HEADER)
+        if unshaped and (is_htmx(request) or _is_bare(response)):
+            shaped = render_error(request, status=response.status_code)
+            if response.has_header("Allow"):  # a 405 must still say what is allowed
+                shaped["Allow"] = response["Allow"]
+            return shaped
         return response
 
     @staticmethod

@@ -141,3 +141,10 @@ def test_an_unexpected_error_is_a_500_page_without_python(broken_assets_page, vi
         assert "Traceback" not in response.content.decode()
     assert fragment.status_code == 500 and fragment["HX-Retarget"] == "#htmx-error"
     assert "<html" not in fragment.content.decode()
+
+
+def test_a_visit_to_a_post_only_url_is_a_styled_page(wallet, operator_client):
+    response = operator_client.get(f"/wallets/{wallet.id}/refresh/")
+
+    assert response.status_code == 405 and response["Allow"] == "POST"
+    assert "Not a page" in _page(response)
