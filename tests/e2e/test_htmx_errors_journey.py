@@ -162,3 +162,48 @@ def test_losing_the_operator_role_shows_what_role_is_needed(wallet_page, sandbox
     )
     expect(page.get_by_test_id(f"watch-toggle-{address}")).to_be_visible()
     assert not [c for c in sandbox.calls() if c["method"] == "PUT"]
+
+
+def test_an_error_page_from_elsewhere_is_not_pasted_into_the_panel(wallet_page, sandbox):
+    """GIVEN something between browser and portal (a proxy) answers 502 with its own page
+    WHEN the operator creates a sub-address THEN the panel stays as it was and a short message
+    says what happened and that the change may have been made."""
+    page = wallet_page
+    page.route(
+        re.compile(r".*/sub-addresses/btc/create/$"),
+        lambda route: route.fulfill(status=502, body="<html><h1>502 Bad Gateway</h1></html>"),
+    )
+    panel = _open_create_form(page, "Behind a proxy")
+
+    panel.get_by_test_id("sub-address-create-btc").click()
+
+    message = page.get_by_test_id("htmx-error").get_by_test_id("htmx-error-message")
+    expect(message).to_contain_text("answered with an error (HTTP 502)")
+    expect(message).to_contain_text("reload the page to see whether it happened")
+    expect(page.get_by_text("502 Bad Gateway")).to_have_count(0)
+    expect(panel.get_by_test_id("sub-address-name-btc")).to_have_value("Behind a proxy")
+
+
+def test_a_plain_form_double_click_is_one_request(wallet_page, sandbox):
+    """ "Refresh from Balance" is a plain form: its button is disabled once submitted, so an
+    impatient second click (while Balance answers slowly) sends nothing."""
+    page = wallet_page
+    sandbox.control("POST", "latency", json={"ms": 300})
+    posts = []
+    page.on(
+        "request",
+        lambda request: (
+            posts.append(request.url)
+            if request.method == "POST" and request.url.endswith("/wallets/1/refresh/")
+            else None
+        ),
+    )
+
+    box = page.get_by_test_id("wallet-refresh").bounding_box()
+    x, y = box["x"] + box["width"] / 2, box["y"] + box["height"] / 2
+    page.mouse.click(x, y)
+    page.wait_for_timeout(200)  # the first POST is on its way (Balance answers slowly)
+    page.mouse.click(x, y)
+
+    expect(page.locator(".flash")).to_contain_text("Refreshed from Balance")
+    assert len(posts) == 1
