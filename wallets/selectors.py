@@ -16,7 +16,7 @@ from django.db.models import (
     QuerySet,
 )
 
-from custody_portal.assets import SUB_ADDRESS_ASSETS, get_asset
+from custody_portal.assets import SUB_ADDRESS_ASSETS, asset_name
 from custody_portal.fields import sum_base_units
 from custody_portal.models import AuditEvent
 from custody_portal.money import format_coin
@@ -111,8 +111,8 @@ def sub_address_list(*, wallet_id: int, asset: str) -> QuerySet[SubAddress]:
 
 
 def wallet_audit_events(*, wallet_id: int, limit: int = 50) -> list[AuditEvent]:
-    """The newest audit events about one wallet (one query, actors joined)."""
-    return list(AuditEvent.objects.filter(wallet_id=wallet_id).select_related("actor")[:limit])
+    """The newest audit events about one wallet (one query: the actor's name is on the event)."""
+    return list(AuditEvent.objects.filter(wallet_id=wallet_id)[:limit])
 
 
 @dataclass(frozen=True)
@@ -125,7 +125,7 @@ class Holding:
 
     @property
     def name(self) -> str:
-        return get_asset(self.asset).name
+        return asset_name(self.asset)
 
     @property
     def display(self) -> str:

@@ -15,6 +15,7 @@ NAV = [
     ("Assets", "/assets/"),
     ("External accounts", "/external-accounts/"),
     ("Sync history", "/sync/"),
+    ("Audit", "/audit/"),
 ]
 
 

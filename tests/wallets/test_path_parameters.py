@@ -62,15 +62,14 @@ def test_a_bad_asset_is_a_404_before_any_query(db, viewer_client, operator_clien
 
 @pytest.mark.postgres
 def test_nul_in_a_path_is_a_404_on_postgresql_too(viewer_client, operator_client):
-    """PostgreSQL refuses NUL in text (a 500 before): the converter stops it first. Run with
-    DATABASE_URL pointing at PostgreSQL; on SQLite it checks the same 404s."""
+    """PostgreSQL refuses NUL in text (a 500 before): the converter stops it first. Runs when
+    DATABASE_URL points at PostgreSQL (CI); SQLite runs the same URLs in the tests above."""
     _assert_styled_404(viewer_client.get("/assets/%00/"))
     _assert_styled_404(viewer_client.get("/wallets/1%00/"))
     _assert_styled_404(operator_client.post(f"{PANEL}/a%00b/edit/", {"edit-btc-name": "x"}))
     assert operator_client.get(f"{API}/a%00b/").status_code == 404
 
 
-@pytest.mark.postgres
 def test_a_wallet_id_beyond_64_bits_is_a_404(viewer_client, operator_client):
     huge = "9" * 30
     _assert_styled_404(viewer_client.get(f"/wallets/{huge}/"))

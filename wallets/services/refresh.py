@@ -27,6 +27,7 @@ from .balance import balance_client
 from .store import (
     mark_removed_wallets,
     note_truncated,
+    note_unknown_assets,
     store_external_accounts,
     store_sub_addresses,
     store_wallet_detail,
@@ -63,6 +64,7 @@ def wallets_refresh(
             counts["created"] += result.created
             counts["updated"] += result.updated
             note_truncated(counts, result.truncated)
+            note_unknown_assets(counts, result.unknown_assets)
         counts["removed"] = mark_removed_wallets(seen_at=seen_at, now=timezone.now())
         if include_external_accounts:
             accounts = client.list_external_accounts()
@@ -185,6 +187,7 @@ def _refresh_one_wallet(
             counts["errors"].append(f"wallet {wallet_id}: {exc.message}")
             return
         note_truncated(counts, stored.truncated)
+        note_unknown_assets(counts, stored.unknown_assets)
     complete = True
     for asset in assets:
         # Taken before the request: a sub-address written after it (a create or watch toggle
