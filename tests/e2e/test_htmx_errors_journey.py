@@ -80,6 +80,8 @@ def test_balance_refusal_shows_in_the_panel_and_a_double_click_is_one_request(wa
     assert len(_creates(sandbox)) == 2  # the refused one, and this one
     assert SubAddress.objects.filter(wallet_id=1, asset="btc").count() == before + 1
     expect(page.get_by_test_id("htmx-error")).to_be_empty()
+    # The 400 itself is expected; nothing else failed (no CSP violation, no script error).
+    assert [e for e in page.console_errors if "/sub-addresses/btc/create/" not in e] == []
 
 
 def test_a_lost_answer_says_it_may_exist_in_the_panel(wallet_page, sandbox):
