@@ -68,7 +68,7 @@ def _plain(exc: Exception) -> str:
     if isinstance(exc, KeyError) and exc.args:
         return f"the field “{exc.args[0]}” is missing"
     text = str(exc).strip()
-    return f"a field has an unexpected value ({text})" if text else "a field has an unexpected value"
+    return f"a field has an unexpected value ({text})" if text else "a field is unreadable"
 
 
 def many(cls: type, items: Any, what: str = "") -> list:
