@@ -31,6 +31,9 @@ INSTALLED_APPS = [
     "rest_framework.authtoken",
     "drf_spectacular",
     "drf_spectacular_sidecar",
+    # TOTP step-up for payout approvals (payouts/otp.py).
+    "django_otp",
+    "django_otp.plugins.otp_totp",
     "custody_portal",
     "balance",
     "wallets",
@@ -45,6 +48,7 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "django_otp.middleware.OTPMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "custody_portal.middleware.ContentSecurityPolicyMiddleware",
@@ -88,6 +92,9 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
+
+# The issuer an authenticator app shows next to the account name.
+OTP_TOTP_ISSUER = "Custody Portal"
 
 LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "home"
