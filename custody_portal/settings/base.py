@@ -165,6 +165,11 @@ REFRESH_STORAGE_PROVIDERS_INTERVAL = env.int("REFRESH_STORAGE_PROVIDERS_INTERVAL
 # at most LIMIT wallet details, unknown ones first, then the oldest.
 REFRESH_WALLET_DETAILS_INTERVAL = env.int("REFRESH_WALLET_DETAILS_INTERVAL", default=300)
 REFRESH_WALLET_DETAILS_LIMIT = env.int("REFRESH_WALLET_DETAILS_LIMIT", default=300)
+# Payouts (DESIGN.md §6): the reconciler looks for `unknown` payouts in Balance's
+# transactions; the expiry sweep expires unapproved payouts, sends lapsed approvals back and
+# turns payouts stuck in `sending` past CELERY_TASK_TIME_LIMIT into `unknown`.
+PAYOUT_RECONCILE_INTERVAL = env.int("PAYOUT_RECONCILE_INTERVAL", default=120)
+PAYOUT_EXPIRE_INTERVAL = env.int("PAYOUT_EXPIRE_INTERVAL", default=300)
 
 CELERY_BEAT_SCHEDULE = {
     "refresh-wallets": {
@@ -179,7 +184,30 @@ CELERY_BEAT_SCHEDULE = {
         "task": "wallets.tasks.refresh_wallet_details",
         "schedule": REFRESH_WALLET_DETAILS_INTERVAL,
     },
+    "reconcile-payouts": {
+        "task": "payouts.tasks.reconcile_payouts",
+        "schedule": PAYOUT_RECONCILE_INTERVAL,
+    },
+    "expire-payouts": {
+        "task": "payouts.tasks.expire_payouts",
+        "schedule": PAYOUT_EXPIRE_INTERVAL,
+    },
 }
+
+# --- Email (payout notifications) -----------------------------------------------------
+# EMAIL_URL (e.g. smtp+tls://user:password@smtp.example.com:587) in production; the console
+# backend by default, so `make run` prints the emails it would send.
+_email = env.email_url("EMAIL_URL", default="consolemail://")
+EMAIL_BACKEND = _email["EMAIL_BACKEND"]
+EMAIL_HOST = _email.get("EMAIL_HOST", "")
+EMAIL_PORT = _email.get("EMAIL_PORT") or 25
+EMAIL_HOST_USER = _email.get("EMAIL_HOST_USER", "")
+EMAIL_HOST_PASSWORD = _email.get("EMAIL_HOST_PASSWORD", "")
+EMAIL_USE_TLS = bool(_email.get("EMAIL_USE_TLS", False))
+EMAIL_USE_SSL = bool(_email.get("EMAIL_USE_SSL", False))
+DEFAULT_FROM_EMAIL = env("DEFAULT_FROM_EMAIL", default="custody-portal@localhost")
+# Links in emails point here.
+PORTAL_BASE_URL = env("PORTAL_BASE_URL", default="http://127.0.0.1:8000")
 
 # --- REST framework ----------------------------------------------------------------------
 REST_FRAMEWORK = {

@@ -4,24 +4,30 @@ Interface (HELPERS.md "Payouts interface"): drafting, approval, sending, reconci
 two-person resolution, expiry. Every step records an audit event in the same transaction.
 """
 
+from .approval import (
+    enqueue_send,
+    payout_approve,
+    payout_cancel,
+    payout_reject,
+    payout_send_again,
+)
+from .common import content_hash, payout_content_hash, required_approvals_for
+from .drafting import payout_create, payout_create_fil_reward, payout_update
 from .errors import PayoutInvalid
+from .expiry import payouts_expire
 from .inputs import LineInput
-
-
-def _todo(*args, **kwargs):
-    raise NotImplementedError
-
-
-payout_create = payout_update = payout_create_fil_reward = _todo
-payout_approve = payout_reject = payout_cancel = payout_send_again = _todo
-payout_send = payouts_reconcile = payouts_expire = _todo
-payout_resolution_propose = payout_resolution_confirm = _todo
+from .reconcile import payouts_reconcile
+from .resolution import payout_resolution_confirm, payout_resolution_propose
+from .sending import payout_send, payouts_mark_stuck_unknown
 
 __all__ = [
     "LineInput",
     "PayoutInvalid",
+    "content_hash",
+    "enqueue_send",
     "payout_approve",
     "payout_cancel",
+    "payout_content_hash",
     "payout_create",
     "payout_create_fil_reward",
     "payout_reject",
@@ -31,5 +37,7 @@ __all__ = [
     "payout_send_again",
     "payout_update",
     "payouts_expire",
+    "payouts_mark_stuck_unknown",
     "payouts_reconcile",
+    "required_approvals_for",
 ]
