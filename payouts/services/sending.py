@@ -310,7 +310,20 @@ def _put_back(payout: Payout, status: str, message: str) -> str:
         row.last_error = message
         if status == PayoutStatus.EXPIRED:
             row.finished_at = now()
-        row.save(update_fields=["status", "last_error", "finished_at", "updated_at"])
+        # The policy may have been raised since approval: the payout now needs that many.
+        row.required_approvals = max(
+            row.required_approvals,
+            required_approvals_for(asset=row.asset, total=int(row.total)),
+        )
+        row.save(
+            update_fields=[
+                "status",
+                "last_error",
+                "finished_at",
+                "required_approvals",
+                "updated_at",
+            ]
+        )
         audit(
             row,
             actor=None,
