@@ -17,6 +17,7 @@ urlpatterns = [
     path("favicon.ico", RedirectView.as_view(url="/static/favicon.svg", permanent=True)),
     path("admin/", admin.site.urls),
     path("", include("wallets.urls")),
+    path("", include("payouts.urls")),
     path("api/", include("wallets.api_urls")),
     path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),
     # The split view serves its start-up script as a file: no inline script, so our CSP holds.
