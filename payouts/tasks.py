@@ -14,6 +14,7 @@ from balance.errors import BalanceError
 from custody_portal.refresh import RefreshAlreadyRunning
 
 from . import services
+from .fees import refresh_fee_presets  # noqa: F401  (registers the sync-queue fee task)
 
 logger = logging.getLogger(__name__)
 
