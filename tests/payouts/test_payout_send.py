@@ -13,6 +13,11 @@ from tests.payouts.conftest import ADDRESS, EXTERNAL, OTHER_WALLET, SOURCE, draf
 pytestmark = pytest.mark.usefixtures("refreshed")
 
 
+def set_btc(sandbox, *, total: str, spendable: str) -> None:
+    body = {"btc": total, "spendable": {"btc": spendable}}
+    sandbox.control("POST", f"wallets/{SOURCE}/balances", json=body)
+
+
 @pytest.fixture
 def approved(drafter, approver) -> Payout:
     payout = draft(drafter)
@@ -65,9 +70,7 @@ def test_a_payout_not_approved_is_never_sent(sandbox, drafter):
 def test_the_send_rechecks_funds_at_balance_first(sandbox, approved):
     """Balance says only 0.003 BTC is spendable now: the 0.0035 batch is not sent, it waits
     approved with the reason (and "Send again" once funds arrive)."""
-    sandbox.control(
-        "POST", f"wallets/{SOURCE}/balances", json={"btc": "1000000", "spendable": {"btc": "300000"}}
-    )
+    set_btc(sandbox, total="1000000", spendable="300000")
     assert payout_send(payout_id=approved.pk) == PayoutStatus.APPROVED
     approved.refresh_from_db()
     assert approved.status == PayoutStatus.APPROVED
@@ -80,9 +83,7 @@ def test_other_approved_payouts_reserve_funds_at_send(sandbox, drafter, approver
     (0.0035) no longer fits and is not sent."""
     other = draft(drafter)
     payout_approve(payout=other, user=approver)
-    sandbox.control(
-        "POST", f"wallets/{SOURCE}/balances", json={"btc": "600000", "spendable": {"btc": "600000"}}
-    )
+    set_btc(sandbox, total="600000", spendable="600000")
     assert payout_send(payout_id=approved.pk) == PayoutStatus.APPROVED
     assert send_calls(sandbox) == []
 

@@ -141,9 +141,7 @@ def test_a_5xx_before_anything_happened_is_still_unknown(sandbox, approved):
     approved.refresh_from_db()
     assert approved.status == PayoutStatus.UNKNOWN and not approved.needs_review
 
-    ApprovalPolicy.objects.filter(pk=ApprovalPolicy.get_solo().pk).update(
-        unknown_give_up_minutes=0
-    )
+    ApprovalPolicy.objects.filter(pk=ApprovalPolicy.get_solo().pk).update(unknown_give_up_minutes=0)
     assert payouts_reconcile()["review"] == 1
     approved.refresh_from_db()
     assert approved.needs_review
