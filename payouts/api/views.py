@@ -80,7 +80,7 @@ def _parse_create(data) -> tuple[dict | None, dict]:
     raw = data.get("destinations")
     lines: list[LineInput] = []
     if not isinstance(raw, list):
-        errors.setdefault("destinations", []).append("destinations must be a list of objects.")
+        errors.setdefault("non_field", []).append("destinations must be a list of objects.")
     else:
         per_line: dict[int, list[str]] = {}
         for index, item in enumerate(raw):

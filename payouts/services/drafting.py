@@ -166,9 +166,9 @@ def _validate_batch(
     if len(note_text) > MAX_NOTE:
         errors.add("note", f"The note is too long (at most {MAX_NOTE} characters).")
     if not lines:
-        errors.add("destinations", "Add at least one destination.")
+        errors.add("non_field", "Add at least one destination.")
     elif len(lines) > MAX_LINES:
-        errors.add("destinations", f"A batch has at most {MAX_LINES} destinations.")
+        errors.add("non_field", f"A batch has at most {MAX_LINES} destinations.")
     if not ticker:
         # Amounts and addresses depend on the asset: nothing more to say about the lines.
         errors.raise_if_any()
