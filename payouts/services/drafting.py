@@ -133,6 +133,16 @@ def _batch_asset(errors: _Errors, asset) -> str | None:
     return ticker
 
 
+def _canonical(asset: str, address: str) -> str:
+    """`validate_address`, with its message. A RecursionError is read as "invalid": on main,
+    `validate_address` recurses forever for a base58-looking text valid on neither network
+    (reported to the lead); a user's typo must be a message, never a 500."""
+    try:
+        return validate_address(asset, address)
+    except RecursionError:
+        raise AddressError(f"Not a valid {asset.upper()} address.") from None
+
+
 def _own_addresses(wallet: Wallet, asset: str) -> set[str]:
     """The source wallet's own funding and sub-addresses for the asset, canonical."""
     raw = list(
@@ -143,7 +153,7 @@ def _own_addresses(wallet: Wallet, asset: str) -> set[str]:
     own = set()
     for address in raw:
         try:
-            own.add(validate_address(asset, address))
+            own.add(_canonical(asset, address))
         except (AddressError, ValueError):
             own.add(address)
     return own
@@ -255,7 +265,7 @@ def _validate_line(
         return None
     if kind == DestinationType.PUBLIC_ADDRESS:
         try:
-            address = validate_address(asset, line.public_address or "")
+            address = _canonical(asset, line.public_address or "")
         except AddressError as exc:
             errors.line(index, str(exc))
             return None

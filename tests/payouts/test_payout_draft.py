@@ -100,6 +100,7 @@ def test_every_line_problem_is_reported_with_its_index(drafter):
             "public_address", public_address="1JfQeTopCr1SNk9qoF7qsfCcGtmNUvZdbg", amount="1"
         ),
         LineInput("public_address", public_address="", amount="0.001"),
+        LineInput("public_address", public_address="abc123", amount="0.001"),
         LineInput("wallet", OTHER_WALLET, amount="0.002"),
         LineInput("wallet", 3, amount="0.000000001"),
         LineInput("wallet", 5, amount="0"),
@@ -110,7 +111,7 @@ def test_every_line_problem_is_reported_with_its_index(drafter):
         LineInput("cheque", 1, amount="1"),
     ]
     errors = errors_of(drafter, lines=lines)["destinations"]
-    assert sorted(errors) == [1, 2, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15]
+    assert sorted(errors) == [1, 2, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 16]
     expected = {
         1: "its own destination",
         2: "Wallet 99999 does not exist",
@@ -118,14 +119,15 @@ def test_every_line_problem_is_reported_with_its_index(drafter):
         5: "belongs to the source wallet",
         6: "mainnet",
         7: "Enter an address",
-        8: "Duplicate destination: the same as line 1",
-        9: "at most 8 decimal places",
-        10: "greater than zero",
-        11: "",
-        12: "not a number",
-        13: "Enter an amount",
-        14: "decimal strings",
-        15: "destination type",
+        8: "Not a valid BTC",
+        9: "Duplicate destination: the same as line 1",
+        10: "at most 8 decimal places",
+        11: "greater than zero",
+        12: "",
+        13: "not a number",
+        14: "Enter an amount",
+        15: "decimal strings",
+        16: "destination type",
     }
     for index, text in expected.items():
         assert text in " ".join(errors[index]), (index, errors[index])
