@@ -111,6 +111,15 @@ def _throttled(device: TOTPDevice) -> Verification | None:
     return Verification(False, f"Too many wrong codes: {after}, then try again.")
 
 
+def _wrong(device: TOTPDevice) -> Verification:
+    """A wrong code: say so, and how long the throttle makes the next try wait."""
+    throttled = _throttled(device)
+    wait = ""
+    if throttled and device.throttling_failure_count > 1:
+        wait = " " + throttled.message.removeprefix("Too many wrong codes: ").capitalize()
+    return Verification(False, WRONG_CODE + wait)
+
+
 WRONG_CODE = (
     "That code is not right, or it was already used. Type the code your authenticator app "
     "shows now (check that the phone's clock is correct)."
@@ -132,7 +141,7 @@ def verify_step_up(request: HttpRequest, token: str | None) -> Verification:
     verified = django_otp.verify_token(request.user, device.persistent_id, code)
     if verified is None:
         device.refresh_from_db()
-        return _throttled(device) or Verification(False, WRONG_CODE)
+        return _wrong(device)
     _remember(request, verified)
     return Verification(True)
 
@@ -159,7 +168,7 @@ def confirm_enrollment(request: HttpRequest, token: str | None) -> Verification:
         if code is None:
             return Verification(False, FORMAT_ERROR)
         if not device.verify_token(code):
-            return _throttled(device) or Verification(False, WRONG_CODE)
+            return _wrong(device)
         device.confirmed = True
         device.save(update_fields=["confirmed"])
     _remember(request, device)

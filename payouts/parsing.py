@@ -243,7 +243,7 @@ def parse_pasted_lines(text: str, *, asset: str) -> PasteResult:
     if not asset:
         return PasteResult([], [PASTE_NEEDS_ASSET])
     parsed: list[tuple[int, str, str, str]] = []
-    errors: list[str] = []
+    errors: list[tuple[int, str]] = []
     numbered = [(n, line) for n, line in enumerate((text or "").splitlines(), start=1)]
     numbered = [(n, line) for n, line in numbered if line.strip()]
     if not numbered:
@@ -253,12 +253,15 @@ def parse_pasted_lines(text: str, *, asset: str) -> PasteResult:
     for n, line in numbered:
         fields = _fields(line)
         if len(fields) < 2 or not fields[0] or not fields[1]:
-            errors.append(f"line {n}: expected destination,amount[,label].")
+            errors.append((n, "Expected destination,amount[,label]."))
             continue
         if len(fields) > 3:
             errors.append(
-                f"line {n}: too many fields; put quotes around an amount with thousands "
-                'separators ("1,000.5") or a label containing commas.'
+                (
+                    n,
+                    "Too many fields: put quotes around an amount with thousands separators "
+                    '("1,000.5") or a label containing commas.',
+                )
             )
             continue
         parsed.append((n, fields[0], fields[1], fields[2] if len(fields) == 3 else ""))
@@ -274,20 +277,21 @@ def parse_pasted_lines(text: str, *, asset: str) -> PasteResult:
         try:
             row = _pasted_row(dest, lookup, asset)
         except ValueError as exc:
-            problems.append(_lower_first(str(exc)))
+            problems.append(str(exc))
             row = None
         try:
             parse_coin_amount(amount, asset)
         except AmountError as exc:
-            problems.append(_lower_first(str(exc)))
+            problems.append(str(exc))
         if len(label) > LABEL_MAX_LENGTH:
-            problems.append(f"the label is longer than {LABEL_MAX_LENGTH} characters.")
+            problems.append(f"The label is longer than {LABEL_MAX_LENGTH} characters.")
         if problems:
-            errors.append(f"line {n}: " + " ".join(problems))
+            errors.append((n, " ".join(problems)))
             continue
         row.amount, row.label = amount, label
         rows.append(row)
-    return PasteResult(rows=[] if errors else rows, errors=errors)
+    messages = [f"line {n}: {message}" for n, message in sorted(errors)]
+    return PasteResult(rows=[] if errors else rows, errors=messages)
 
 
 def _fields(line: str) -> list[str]:
@@ -302,7 +306,7 @@ def _pasted_row(dest: str, lookup: DestinationLookup, asset: str) -> Row:
     if kind is not None:
         rest = rest.strip()
         if not rest.isdigit():
-            raise ValueError(f"write {prefix.lower()}:<id> with the {TYPE_NAMES[kind]}'s number.")
+            raise ValueError(f"Write {prefix.lower()}:<id> with the {TYPE_NAMES[kind]}'s number.")
         pk = lookup.resolve(kind, rest)
         return Row(type=kind, destination=lookup.display(kind, pk))
     try:
@@ -310,10 +314,3 @@ def _pasted_row(dest: str, lookup: DestinationLookup, asset: str) -> Row:
     except AddressError as exc:
         raise ValueError(str(exc)) from exc
     return Row(type=DestinationType.PUBLIC_ADDRESS, destination=address)
-
-
-def _lower_first(message: str) -> str:
-    """ "Not a valid …" → "not a valid …" after "line 3: "; keeps "BTC amounts …"."""
-    if len(message) > 1 and message[0].isupper() and message[1].islower():
-        return message[0].lower() + message[1:]
-    return message
