@@ -74,3 +74,12 @@ def draft(user, *, lines=None, asset="btc", source=SOURCE, note="monthly"):
 def send_calls(sandbox) -> list[dict]:
     """The send_batch_now requests the sandbox received (whatever it answered)."""
     return [c for c in sandbox.calls() if c["path"] == SEND_PATH and c["method"] == "POST"]
+
+
+@pytest.fixture(autouse=True)
+def _postgres_only(request, settings):
+    """Tests marked `postgres` (locking, concurrency) are skipped on SQLite, with the reason."""
+    if request.node.get_closest_marker("postgres") is None:
+        return
+    if "postgresql" not in settings.DATABASES["default"]["ENGINE"]:
+        pytest.skip("needs PostgreSQL: set DATABASE_URL=postgres://… (row locks, real concurrency)")
