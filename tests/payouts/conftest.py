@@ -6,6 +6,8 @@ with btc (spendable 10.14108753) and two FIL storage providers; wallet 2 is anot
 wallet; external account 10 has a btc address; wallet 4 is cold.
 """
 
+from pathlib import Path
+
 import pytest
 
 from custody_portal.roles import ADMIN, APPROVER, OPERATOR, VIEWER
@@ -20,6 +22,7 @@ EXTERNAL = 10
 # The address of the send_batch_now documentation example (valid on testnet).
 ADDRESS = "mztPG6nBar1mZ5J7T619iCuFP9SB5G9j5W"
 SEND_PATH = "/api/v2/send_batch_now"
+ROOT_DIR = Path(__file__).resolve().parent.parent.parent
 
 
 @pytest.fixture
