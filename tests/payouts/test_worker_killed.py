@@ -13,6 +13,7 @@ import tempfile
 import time
 import uuid
 from datetime import timedelta
+from pathlib import Path
 
 import pytest
 from django.db import connection
@@ -123,7 +124,7 @@ def test_a_worker_killed_mid_call_leaves_unknown_then_reconciled(
     try:
         _wait(called, 60, "the worker's send_batch_now")
     except AssertionError:
-        raise AssertionError(open(log).read()[-3000:]) from None
+        raise AssertionError(Path(log).read_text()[-3000:]) from None
     payout.refresh_from_db()
     assert payout.status == PayoutStatus.SENDING
 
