@@ -164,6 +164,15 @@ class TestPastedLines:
             "line 4: Not a valid LTC testnet address. The amount must be greater than zero."
         )
 
+    def test_a_mistyped_address_or_one_of_another_coin_is_a_message(self):
+        mistyped = ADDRESS[:-1] + ("X" if ADDRESS[-1] != "X" else "Y")
+
+        result = parse_pasted_lines(f"{mistyped},0.1\n{ADDRESS},0.1", asset="dash")
+
+        assert len(result.errors) == 2
+        assert result.errors[0].startswith("line 1: Not a valid DASH")
+        assert result.errors[1].startswith("line 2: Not a valid DASH")
+
     def test_empty_paste_and_missing_asset_say_what_to_do(self):
         assert parse_pasted_lines(" \n", asset="btc").errors == [
             "Paste at least one line: destination,amount[,label]."
