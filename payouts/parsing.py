@@ -144,6 +144,14 @@ class DestinationLookup:
             found = table.get(pk)
             if found is None:
                 raise ValueError(f"There is no {noun} #{pk} in the portal.")
+            # "Name (#id)" typed or edited by hand: the name must be that id's, or the person
+            # meant another destination than the id says.
+            named = _ID_SUFFIX.sub("", text).strip()
+            if named and not named.isdigit() and named.lower() != found.name.lower():
+                raise ValueError(
+                    f"{noun.capitalize()} #{pk} is “{found.name}”, not “{named}”: "
+                    "choose it from the list again."
+                )
         else:
             named = [o for o in table.values() if o.name.lower() == text.lower()]
             if not named:
@@ -238,8 +246,11 @@ class PasteResult:
     errors: list[str]
 
 
-def parse_pasted_lines(text: str, *, asset: str) -> PasteResult:
-    """Each non-empty line `destination,amount[,label]` → a row, or "line N: …" messages."""
+def parse_pasted_lines(
+    text: str, *, asset: str, source_wallet_id: int | None = None
+) -> PasteResult:
+    """Each non-empty line `destination,amount[,label]` → a row, or "line N: …" messages.
+    With `source_wallet_id`, a line sending the source wallet to itself is refused too."""
     if not asset:
         return PasteResult([], [PASTE_NEEDS_ASSET])
     parsed: list[tuple[int, str, str, str]] = []
@@ -276,6 +287,12 @@ def parse_pasted_lines(text: str, *, asset: str) -> PasteResult:
         problems = []
         try:
             row = _pasted_row(dest, lookup, asset)
+            if (
+                row.type == DestinationType.WALLET
+                and source_wallet_id is not None
+                and _id_in(row.destination) == source_wallet_id
+            ):
+                raise ValueError("The source wallet cannot be its own destination.")
         except ValueError as exc:
             problems.append(str(exc))
             row = None

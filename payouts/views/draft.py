@@ -183,7 +183,9 @@ class _DraftView(OperatorRequiredMixin, View):
         return self.submit(request, form, rows, payout)
 
     def paste(self, request, form, rows, payout) -> HttpResponse:
-        result = parse_pasted_lines(form.raw("paste"), asset=_asset_of(form))
+        result = parse_pasted_lines(
+            form.raw("paste"), asset=_asset_of(form), source_wallet_id=_wallet_id_of(form)
+        )
         if result.errors:
             context = _context(request, form, rows, payout=payout, paste_errors=result.errors)
             return _render(request, context, status=400)

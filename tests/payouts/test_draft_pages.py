@@ -344,6 +344,7 @@ class TestPastedLines:
                 "just-one-field",  # 6
                 f"{ADDRESS},1,000.5,label",  # 7: unquoted thousands
                 "wallet:abc,0.1",  # 8
+                f"wallet:{SOURCE},0.1",  # 9: the source itself
             ]
         )
 
@@ -355,7 +356,7 @@ class TestPastedLines:
             r"<li>(.*?)</li>",
             re.search(r'data-testid="paste-errors">(.*?)</ul>', page, re.S).group(1),
         )
-        assert len(errors) == 7, errors
+        assert len(errors) == 8, errors
         assert errors[:3] == [
             "line 2: Not a valid BTC testnet address.",
             "line 3: The amount must be greater than zero.",
@@ -367,9 +368,10 @@ class TestPastedLines:
             "line 7: Too many fields: put quotes around an amount with thousands separators "
             "(&quot;1,000.5&quot;) or a label containing commas.",
             "line 8: Write wallet:&lt;id&gt; with the wallet&#x27;s number.",
+            "line 9: The source wallet cannot be its own destination.",
         ]
         # The pasted text stays as it was; the existing row is untouched; no row added.
-        assert "wallet:abc,0.1</textarea>" in page
+        assert f"wallet:{SOURCE},0.1</textarea>" in page
         assert len(_row_errors(page)) == 1 and 'value="kept"' in page
         _nothing_stored()
 

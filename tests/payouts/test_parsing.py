@@ -110,6 +110,19 @@ class TestResolveRows:
         ]
         assert rows[2].errors == [f"There is no wallet #{removed.pk} in the portal."]
 
+    def test_a_name_that_is_not_the_ids_is_refused(self):
+        """ "Name (#id)" edited by hand, or copied from another installation: the id alone
+        would silently send elsewhere than the person reads."""
+        main = WalletFactory(name="Main")
+        rows = [Row(type="wallet", destination=f"Payroll (#{main.pk})", amount="1")]
+
+        resolved = resolve_rows(rows, asset="btc")
+
+        assert resolved.lines == []
+        assert rows[0].errors == [
+            f"Wallet #{main.pk} is “Main”, not “Payroll”: choose it from the list again."
+        ]
+
     def test_external_accounts_need_an_address_for_the_asset(self):
         with_btc = ExternalAccountFactory(name="Exchange")
         ExternalAccountAddressFactory(account=with_btc, asset="btc")
@@ -172,6 +185,15 @@ class TestPastedLines:
         assert len(result.errors) == 2
         assert result.errors[0].startswith("line 1: Not a valid DASH")
         assert result.errors[1].startswith("line 2: Not a valid DASH")
+
+    def test_the_source_wallet_as_a_pasted_destination_is_a_line_error(self):
+        source, other = WalletFactory(), WalletFactory()
+        text = f"wallet:{other.pk},0.1\nwallet:{source.pk},0.2"
+
+        result = parse_pasted_lines(text, asset="btc", source_wallet_id=source.pk)
+
+        assert result.rows == []
+        assert result.errors == ["line 2: The source wallet cannot be its own destination."]
 
     def test_empty_paste_and_missing_asset_say_what_to_do(self):
         assert parse_pasted_lines(" \n", asset="btc").errors == [
