@@ -60,7 +60,9 @@ def payouts_reconcile() -> dict:
         failure: BalanceError | None = None
         for wallet_id, payouts in by_wallet.items():
             try:
-                transactions = client.list_wallet_transactions(wallet_id)
+                # Payouts are internal transactions (from our own wallet, or a FIL reward
+                # withdrawal into it): the documented `type` filter skips incoming deposits.
+                transactions = client.list_wallet_transactions(wallet_id, type="internal")
             except BalanceError as exc:
                 logger.warning("reconcile: wallet %s transactions: %s", wallet_id, exc)
                 counts["errors"] += 1
