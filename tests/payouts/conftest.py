@@ -85,4 +85,4 @@ def _postgres_only(request, settings):
     if request.node.get_closest_marker("postgres") is None:
         return
     if "postgresql" not in settings.DATABASES["default"]["ENGINE"]:
-        pytest.skip("needs PostgreSQL: set DATABASE_URL=postgres://… (locking, concurrency, a shared DB)")
+        pytest.skip("needs PostgreSQL (DATABASE_URL=postgres://…): locks, concurrency, shared DB")
