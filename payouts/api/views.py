@@ -18,7 +18,7 @@ from custody_portal.roles import ReadOrOperate
 
 from .. import selectors
 from ..models import ApprovalPolicy, Payout, PayoutApproval, PayoutStatus
-from ..services import LineInput, PayoutInvalid, payout_create
+from ..services import LineInput, PayoutInvalid, payout_create, payout_validate
 from . import serializers as s
 
 TOP_KEYS = ("source_wallet_id", "asset", "destinations", "note")
@@ -60,8 +60,9 @@ def _jsonable(errors: dict) -> dict:
 
 
 def _parse_create(data) -> tuple[dict | None, dict]:
-    """The request body → service arguments, or per-field / per-index errors. Strict: unknown
-    keys are refused and amounts must be JSON strings (a number went through a float)."""
+    """The request body → service arguments (best effort), and the problems of the body
+    itself per field / per destination index. Strict: unknown keys are refused and amounts
+    must be JSON strings (a JSON number has been through a binary float)."""
     errors: dict = {}
     if not isinstance(data, dict):
         return None, {"non_field": ["The body must be a JSON object."]}
@@ -71,41 +72,39 @@ def _parse_create(data) -> tuple[dict | None, dict]:
     wallet_id = data.get("source_wallet_id")
     if isinstance(wallet_id, bool) or not isinstance(wallet_id, int):
         errors.setdefault("source_wallet_id", []).append("source_wallet_id must be an integer.")
+        wallet_id = None
     asset = data.get("asset")
     if not isinstance(asset, str):
         errors.setdefault("asset", []).append('asset must be a ticker string, e.g. "btc".')
+        asset = ""
     note = data.get("note", "")
     if not isinstance(note, str):
         errors.setdefault("note", []).append("note must be a string.")
+        note = ""
     raw = data.get("destinations")
     lines: list[LineInput] = []
     if not isinstance(raw, list):
         errors.setdefault("non_field", []).append("destinations must be a list of objects.")
     else:
-        per_line: dict[int, list[str]] = {}
+        per_line = {}
         for index, item in enumerate(raw):
             line, problems = _parse_line(item)
+            lines.append(line)
             if problems:
                 per_line[index] = problems
-            elif line is not None:
-                lines.append(line)
         if per_line:
             errors["destinations"] = per_line
-    if errors:
-        return None, errors
-    return {"source_wallet_id": wallet_id, "asset": asset, "lines": lines, "note": note}, {}
+    return {"source_wallet_id": wallet_id, "asset": asset, "lines": lines, "note": note}, errors
 
 
-def _parse_line(item) -> tuple[LineInput | None, list[str]]:
+def _parse_line(item) -> tuple[LineInput, list[str]]:
+    """One destination → a LineInput (best effort, for the service's own checks) and the
+    problems of its JSON shape. A non-string amount is passed on as is: the service refuses
+    it with its own message."""
     if not isinstance(item, dict):
-        return None, ["Each destination is an object."]
+        return LineInput(destination_type=""), ["Each destination is an object."]
     problems = [f"Unknown field “{k}”." for k in item if k not in LINE_KEYS]
     kind = item.get("type")
-    amount = item.get("amount")
-    if not isinstance(amount, str):
-        problems.append(
-            'amounts are decimal strings in coin units, e.g. "0.001" (not JSON numbers).'
-        )
     dest_id = item.get("id")
     if kind in ("wallet", "external_account"):
         if isinstance(dest_id, bool) or not isinstance(dest_id, int):
@@ -122,18 +121,34 @@ def _parse_line(item) -> tuple[LineInput | None, list[str]]:
     label = item.get("label", "")
     if not isinstance(label, str):
         problems.append("label must be a string.")
-    if problems:
-        return None, problems
-    return (
-        LineInput(
-            destination_type=kind,
-            destination_id=dest_id if kind != "public_address" else None,
-            public_address=item.get("public_address") if kind == "public_address" else None,
-            amount=amount,
-            label=label,
-        ),
-        [],
+        label = ""
+    line = LineInput(
+        destination_type=kind if isinstance(kind, str) else "",
+        destination_id=dest_id if kind != "public_address" else None,
+        public_address=item.get("public_address") if kind == "public_address" else None,
+        amount=item.get("amount"),
+        label=label,
     )
+    return line, problems
+
+
+def _merge(own: dict, service: dict) -> dict:
+    """The body's problems first; the service's for every field and line not already named
+    (so one mistake is not reported twice in two wordings)."""
+    merged = {k: list(v) for k, v in own.items() if k != "destinations"}
+    for key, messages in service.items():
+        if key == "destinations":
+            continue
+        if key not in merged:
+            merged[key] = list(messages)
+        elif key == "non_field":
+            merged[key] += [m for m in messages if m not in merged[key]]
+    lines = dict(own.get("destinations", {}))
+    for index, messages in service.get("destinations", {}).items():
+        lines.setdefault(index, list(messages))
+    if lines:
+        merged["destinations"] = dict(sorted(lines.items()))
+    return merged
 
 
 class PayoutListApi(generics.ListAPIView):
@@ -186,8 +201,10 @@ class PayoutListApi(generics.ListAPIView):
     )
     def post(self, request: Request) -> Response:
         arguments, errors = _parse_create(request.data)
-        if errors:
+        if arguments is None:
             return _invalid(errors)
+        if errors:  # report the service's findings too, and store nothing
+            return _invalid(_merge(errors, payout_validate(**arguments)))
         try:
             payout = payout_create(created_by=request.user, **arguments)
         except PayoutInvalid as exc:

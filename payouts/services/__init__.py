@@ -12,7 +12,7 @@ from .approval import (
     payout_send_again,
 )
 from .common import content_hash, payout_content_hash, required_approvals_for
-from .drafting import payout_create, payout_create_fil_reward, payout_update
+from .drafting import payout_create, payout_create_fil_reward, payout_update, payout_validate
 from .errors import PayoutInvalid
 from .expiry import payouts_expire
 from .inputs import LineInput
@@ -36,6 +36,7 @@ __all__ = [
     "payout_send",
     "payout_send_again",
     "payout_update",
+    "payout_validate",
     "payouts_expire",
     "payouts_mark_stuck_unknown",
     "payouts_reconcile",

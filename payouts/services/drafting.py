@@ -279,7 +279,7 @@ def _validate_line(
 
 def _line_amount(errors: _Errors, index: int, text, asset: str) -> int | None:
     if not isinstance(text, str):
-        errors.line(index, 'Amounts are decimal strings in coin units, e.g. "0.001".')
+        errors.line(index, 'Amounts are decimal strings in coin units, e.g. "0.001" (not numbers).')
         return None
     try:
         return parse_coin_amount(text, asset)
@@ -322,6 +322,16 @@ def _lines_from(draft: _Draft, payout: Payout) -> list[PayoutLine]:
         )
         for position, row in enumerate(draft.lines)
     ]
+
+
+def payout_validate(*, source_wallet_id, asset, lines: list[LineInput], note: str = "") -> dict:
+    """The errors `payout_create` would raise for this input (`{}` when it is valid); stores
+    nothing. Lets a caller report its own input problems and these together."""
+    try:
+        _validate_batch(source_wallet_id=source_wallet_id, asset=asset, lines=lines, note=note)
+    except PayoutInvalid as exc:
+        return exc.errors
+    return {}
 
 
 def payout_create(

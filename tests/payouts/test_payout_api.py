@@ -124,7 +124,28 @@ def test_number_amounts_are_refused(drafter):
     raw = json.dumps(BODY).replace('"0.002"', "0.002")
     code, answer = post(client_for(drafter), raw)
     assert code == 400
-    assert "amounts are decimal strings" in answer["errors"]["destinations"]["1"][0]
+    assert "amounts are decimal strings" in answer["errors"]["destinations"]["1"][0].lower()
+    assert nothing_stored()
+
+
+def test_shape_problems_and_content_problems_are_reported_together(drafter):
+    """A number amount on line 0 does not hide the bad address on line 1 or the unknown key."""
+    body = {
+        **BODY,
+        "urgent": True,
+        "destinations": [
+            {"type": "wallet", "id": OTHER_WALLET, "amount": 0.1},
+            {"type": "public_address", "public_address": "abc123", "amount": "0.1"},
+            {"type": "wallet", "id": "2", "amount": "0.1"},
+        ],
+    }
+    code, answer = post(client_for(drafter), body)
+    assert code == 400
+    errors = answer["errors"]
+    assert "Unknown field" in errors["urgent"][0]
+    assert "decimal strings" in errors["destinations"]["0"][0]
+    assert "Not a valid BTC" in errors["destinations"]["1"][0]
+    assert errors["destinations"]["2"] == ["id must be an integer for type wallet."]
     assert nothing_stored()
 
 
