@@ -9,6 +9,7 @@ see the committed `approved` row to claim it).
 from __future__ import annotations
 
 import logging
+from datetime import timedelta
 
 from django.contrib.auth.base_user import AbstractBaseUser
 from django.db import IntegrityError, transaction
@@ -32,6 +33,8 @@ from .common import (
 )
 
 logger = logging.getLogger(__name__)
+
+QUEUED_PATIENCE = timedelta(minutes=5)
 
 
 def payout_approve(
@@ -205,14 +208,18 @@ def payout_cancel(*, payout: Payout, user: AbstractBaseUser) -> Payout:
 
 def payout_send_again(*, payout: Payout, user: AbstractBaseUser) -> Payout:
     """An approver queues an `approved` payout whose last send provably never reached Balance
-    (or could not be queued). The send step re-checks quorum, expiry and funds again."""
+    (or could not be queued, or has waited in the queue for more than five minutes). The
+    send step re-checks quorum, expiry and funds again."""
     require_approver(user, "send payouts")
     with transaction.atomic():
         payout = locked(payout.pk)
         if payout.created_by_id == user.pk:
             raise ApplicationError("You drafted this payout; an approver must send it.", status=403)
         require_status(payout, PayoutStatus.APPROVED, action="sent again")
-        if not payout.last_error:
+        if not payout.last_error and now() - payout.updated_at < QUEUED_PATIENCE:
+            # Queued moments ago: a worker will claim it. Past the patience the message may
+            # have been lost (a flushed broker), and a person may queue it again — safely:
+            # the claim lets only one task through.
             raise ApplicationError("This payout is already queued for sending.", status=409)
         previous = payout.last_error
         payout.last_error = ""

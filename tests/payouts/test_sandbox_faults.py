@@ -157,3 +157,17 @@ def test_a_2xx_without_a_transaction_id_is_unknown(sandbox, approved, body):
     assert payout_send(payout_id=approved.pk) == PayoutStatus.UNKNOWN
     approved.refresh_from_db()
     assert approved.status == PayoutStatus.UNKNOWN
+
+
+def test_send_again_is_refused_while_the_send_is_freshly_queued(approved, approver):
+    """Approved moments ago (task queued): "Send again" would only queue a duplicate. Five
+    minutes later the message may be lost, and a person may queue it again (the claim still
+    lets one task through)."""
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    with pytest.raises(ApplicationError, match="already queued"):
+        payout_send_again(payout=approved, user=approver)
+    Payout.objects.filter(pk=approved.pk).update(updated_at=timezone.now() - timedelta(minutes=6))
+    payout_send_again(payout=approved, user=approver)
