@@ -5,10 +5,12 @@ sandbox once, and the page shows Balance's transaction id and every step."""
 import re
 import uuid
 from base64 import b32decode
+from contextlib import ExitStack
 
 import pytest
 from celery.contrib.testing.worker import start_worker
 from django.contrib.auth.models import Group
+from django.db import connection
 from django_otp.oath import TOTP
 from playwright.sync_api import expect
 
@@ -37,32 +39,55 @@ def synced(sandbox, transactional_db):
 
 @pytest.fixture
 def payouts_worker(settings):
-    """A real Celery worker (in a thread, solo pool) consuming the payouts tasks from the test
-    Redis, on a queue of its own: the route of `payouts.tasks.*` points there meanwhile, so
-    nothing else in the broker reaches it and nothing it is sent stays behind."""
+    """Start a real Celery worker (in a thread, solo pool) on the test Redis; call the
+    returned function to start it. It consumes a queue of its own: the routes of
+    `payouts.tasks.*` (and the fee presets task) point there meanwhile, so nothing else in
+    the broker reaches it and nothing sent to it stays behind.
+
+    Started on demand because the default test database is an in-memory SQLite shared cache:
+    it allows one writing connection at a time and fails (not waits) otherwise, and the
+    worker thread has its own connection. So the worker starts once the approval request
+    has finished writing, and the live server's connection reads uncommitted (the page's
+    polling never trips over the worker's write locks). On PostgreSQL neither matters.
+    """
     queue = f"test-payouts-{uuid.uuid4().hex[:12]}"
     previous = (app.conf.broker_url, app.conf.task_routes)
     app.conf.broker_url = settings.CELERY_BROKER_URL
-    app.conf.task_routes = {"payouts.tasks.*": {"queue": queue}}
+    app.conf.task_routes = {
+        "payouts.tasks.*": {"queue": queue},
+        "payouts.fees.*": {"queue": queue},
+    }
     app.amqp.flush_routes()
     app.amqp.__dict__.pop("router", None)  # a cached_property built from the old routes
     _drop_connection_pools()
-    try:
-        with start_worker(
-            app,
-            pool="solo",
-            queues=[queue],
-            perform_ping_check=False,
-            loglevel="WARNING",
-            shutdown_timeout=10,
-        ):
-            yield queue
-    finally:
-        get_redis().delete(queue, f"_kombu.binding.{queue}", f"_kombu.binding_permanent.{queue}")
-        app.conf.broker_url, app.conf.task_routes = previous
-        app.amqp.flush_routes()
-        app.amqp.__dict__.pop("router", None)
-        _drop_connection_pools()
+    if connection.vendor == "sqlite" and connection.is_in_memory_db():
+        with connection.cursor() as cursor:
+            cursor.execute("PRAGMA read_uncommitted = true")
+    with ExitStack() as stack:
+
+        def start() -> None:
+            stack.enter_context(
+                start_worker(
+                    app,
+                    pool="solo",
+                    queues=[queue],
+                    perform_ping_check=False,
+                    loglevel="WARNING",
+                    shutdown_timeout=10,
+                )
+            )
+
+        try:
+            yield start
+        finally:
+            stack.close()
+            get_redis().delete(
+                queue, f"_kombu.binding.{queue}", f"_kombu.binding_permanent.{queue}"
+            )
+            app.conf.broker_url, app.conf.task_routes = previous
+            app.amqp.flush_routes()
+            app.amqp.__dict__.pop("router", None)
+            _drop_connection_pools()
 
 
 def _code_from(secret_text: str, *, steps_ahead: int = 0) -> str:
@@ -176,8 +201,10 @@ def test_operator_drafts_approver_approves_worker_sends_once(
     page.get_by_test_id("approve-otp").fill(_code_from(secret, steps_ahead=1))
     page.get_by_test_id("approve-button").click()
     expect(page.get_by_text(f"You approved {payout.reference}.")).to_be_visible()
+    expect(page.get_by_test_id("payout-status")).to_have_text("Approved")
 
-    # --- The worker sends it; the page follows by itself --------------------------------
+    # --- A worker takes the queued send; the page follows by itself ---------------------
+    payouts_worker()
     expect(page.get_by_test_id("payout-status")).to_have_text("Sent", timeout=SEND_TIMEOUT_MS)
     payout.refresh_from_db()
     assert payout.status == PayoutStatus.SENT and payout.balance_transaction_id
