@@ -25,7 +25,7 @@ from custody_portal.roles import ViewerRequiredMixin
 
 from .. import otp, services
 from ..forms import RejectForm, ResolveForm
-from ..models import Payout
+from ..models import Payout, PayoutStatus
 from .common import ApproverRequiredMixin, not_found
 from .pages import render_detail
 
@@ -61,6 +61,12 @@ class PayoutApproveView(ApproverRequiredMixin, _PayoutAction):
     def act(self, request, payout):
         if payout.created_by_id == request.user.pk:
             return self.failed(request, payout, DRAFTER_CANNOT_APPROVE, status=403)
+        if payout.status != PayoutStatus.PENDING_APPROVAL:
+            # Checked before the code too, so a stale page does not spend one.
+            label = payout.get_status_display().lower()
+            return self.failed(
+                request, payout, f"This payout is {label}: there is nothing to approve.", status=409
+            )
         if otp.confirmed_device(request.user) is None:
             messages.info(request, "Set up your authenticator app first; then approve.")
             detail = reverse("payouts:detail", args=[payout.pk])

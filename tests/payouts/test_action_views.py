@@ -186,6 +186,20 @@ def test_a_second_approval_by_the_same_person_is_refused_with_a_message(
     assert PayoutApproval.objects.filter(payout=payout).count() == 1
 
 
+def test_approving_a_payout_no_longer_pending_spends_no_code(drafter, approver):
+    payout = draft(drafter)
+    Payout.objects.filter(pk=payout.pk).update(status=PayoutStatus.CANCELLED)
+    device = enrolled_device(approver)
+
+    response = _approve(client_for(approver), payout, otp_token=totp_code(device))
+
+    assert response.status_code == 409
+    assert "This payout is cancelled: there is nothing to approve." in response.content.decode()
+    device.refresh_from_db()
+    assert device.last_t == -1
+    assert not PayoutApproval.objects.exists()
+
+
 def test_viewers_and_operators_cannot_approve(drafter, viewer):
     payout = draft(drafter)
     for user in (viewer, drafter):
