@@ -24,6 +24,7 @@ from ..models import (
     PayoutStatus,
 )
 from ..selectors import Quorum
+from ..services.approval import QUEUED_PATIENCE
 
 # The statuses a drafter may still cancel (nothing has left yet).
 CANCELLABLE = (PayoutStatus.PENDING_APPROVAL, PayoutStatus.APPROVED)
@@ -117,15 +118,20 @@ def controls_for(
         reject=approver and not is_drafter and payout.status in REJECTABLE,
         cancel=is_drafter and payout.status in CANCELLABLE,
         edit=is_drafter and pending and payout.kind == PayoutKind.BATCH and user.has_perm(OPERATE),
-        send_again=approver
-        and payout.status == PayoutStatus.APPROVED
-        and bool(payout.last_error)
-        and not is_drafter,
+        send_again=approver and not is_drafter and queued_too_long_or_failed(payout),
         propose_resolution=unknown and approver and open_resolution is None,
         confirm_resolution=open_resolution
         if unknown and approver and open_resolution and open_resolution.proposed_by_id != user.pk
         else None,
     )
+
+
+def queued_too_long_or_failed(payout: Payout) -> bool:
+    """An approved payout a person may queue again: its send provably never reached Balance
+    (`last_error`), or it has waited longer than a worker takes (a lost broker message)."""
+    if payout.status != PayoutStatus.APPROVED:
+        return False
+    return bool(payout.last_error) or timezone.now() - payout.updated_at >= QUEUED_PATIENCE
 
 
 def open_resolution_of(payout: Payout) -> PayoutResolution | None:

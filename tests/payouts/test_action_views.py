@@ -284,6 +284,33 @@ def test_send_again_is_offered_after_a_not_sent_error(
     assert AuditEvent.objects.filter(action="payout.send_again", actor=approver).exists()
 
 
+def test_send_again_is_offered_for_a_send_queued_too_long_ago(
+    drafter, approver, _no_send, django_capture_on_commit_callbacks
+):
+    """A lost broker message: approved minutes ago and no worker took it."""
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    payout = draft(drafter)
+    payout_approve(payout=payout, user=approver)
+    client = client_for(approver)
+    assert (
+        'data-testid="send-again-button"'
+        not in client.get(f"/payouts/{payout.pk}/").content.decode()
+    )
+
+    Payout.objects.filter(pk=payout.pk).update(updated_at=timezone.now() - timedelta(minutes=6))
+    page = client.get(f"/payouts/{payout.pk}/").content.decode()
+    assert 'data-testid="send-again-button"' in page
+    assert "no worker has taken it yet" in page
+    with django_capture_on_commit_callbacks(execute=True):
+        response = client.post(f"/payouts/{payout.pk}/send-again/")
+
+    assert response.status_code == 302
+    assert _no_send == [payout.pk]
+
+
 def test_an_unknown_payout_is_resolved_by_two_people(drafter, approver, approver2):
     """GIVEN an `unknown` payout
     WHEN one approver proposes "sent" with Balance's transaction id, then confirms it themself,
