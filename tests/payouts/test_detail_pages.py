@@ -4,12 +4,15 @@ Balance during the render)."""
 import re
 
 import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 
 from payouts import fees
 from payouts.models import Payout, PayoutStatus
-from payouts.services import payout_approve
-from tests.payouts.conftest import draft
+from payouts.services import LineInput, payout_approve
+from tests.payouts.conftest import draft, three_lines
 from tests.payouts.ui import client_for
+from wallets.models import Wallet
 
 pytestmark = pytest.mark.usefixtures("refreshed")
 
@@ -136,3 +139,20 @@ def test_the_fee_task_runs_on_the_sync_queue_never_behind_a_send():
 
     route = app.amqp.router.route({}, fees.refresh_fee_presets.name)
     assert route["queue"].name == "sync"
+
+
+def test_the_page_runs_the_same_queries_for_3_lines_as_for_30(drafter, approver):
+    few = draft(drafter)
+    targets = Wallet.objects.exclude(pk=1).values_list("pk", flat=True)[:27]
+    many_lines = three_lines() + [LineInput("wallet", pk, amount="0.0001") for pk in targets]
+    many = draft(drafter, lines=[line for line in many_lines if line.destination_id != 2][:30])
+    client = client_for(approver)
+
+    def queries(payout) -> int:
+        client.get(f"/payouts/{payout.pk}/")
+        with CaptureQueriesContext(connection) as ctx:
+            assert client.get(f"/payouts/{payout.pk}/").status_code == 200
+        return len(ctx.captured_queries)
+
+    assert many.lines.count() >= 28
+    assert queries(many) == queries(few)
