@@ -66,6 +66,8 @@ run: venv
 	echo "  balance  $$balance"
 	echo "  redis    $$redis"
 	python manage.py seed_demo | sed 's/^/  /'
+	echo "  payouts  draft one as 'operator' at /payouts/new/, approve it as 'approver' with a code"
+	echo "           from the authenticator above (or set one up at /account/two-factor/)."
 	echo "  Ctrl-C stops every process."
 	echo "================================================================================"
 	echo

@@ -33,6 +33,9 @@ INSTALLED_APPS = [
     "drf_spectacular",
     "drf_spectacular_sidecar",
     "django_htmx",
+    # TOTP step-up for payout approvals (payouts/otp.py).
+    "django_otp",
+    "django_otp.plugins.otp_totp",
     "custody_portal",
     "balance",
     "wallets",
@@ -51,6 +54,7 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "django_otp.middleware.OTPMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "custody_portal.middleware.ContentSecurityPolicyMiddleware",
@@ -94,6 +98,9 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
+
+# The issuer an authenticator app shows next to the account name.
+OTP_TOTP_ISSUER = "Custody Portal"
 
 LOGIN_URL = "login"
 CSRF_FAILURE_VIEW = "custody_portal.error_pages.csrf_failure"
@@ -177,6 +184,11 @@ REFRESH_STORAGE_PROVIDERS_INTERVAL = env.int("REFRESH_STORAGE_PROVIDERS_INTERVAL
 # at most LIMIT wallet details, unknown ones first, then the oldest.
 REFRESH_WALLET_DETAILS_INTERVAL = env.int("REFRESH_WALLET_DETAILS_INTERVAL", default=300)
 REFRESH_WALLET_DETAILS_LIMIT = env.int("REFRESH_WALLET_DETAILS_LIMIT", default=300)
+# Payouts (DESIGN.md §6): the reconciler looks for `unknown` payouts in Balance's
+# transactions; the expiry sweep expires unapproved payouts, sends lapsed approvals back and
+# turns payouts stuck in `sending` past CELERY_TASK_TIME_LIMIT into `unknown`.
+PAYOUT_RECONCILE_INTERVAL = env.int("PAYOUT_RECONCILE_INTERVAL", default=120)
+PAYOUT_EXPIRE_INTERVAL = env.int("PAYOUT_EXPIRE_INTERVAL", default=300)
 
 CELERY_BEAT_SCHEDULE = {
     "refresh-wallets": {
@@ -191,7 +203,30 @@ CELERY_BEAT_SCHEDULE = {
         "task": "wallets.tasks.refresh_wallet_details",
         "schedule": REFRESH_WALLET_DETAILS_INTERVAL,
     },
+    "reconcile-payouts": {
+        "task": "payouts.tasks.reconcile_payouts",
+        "schedule": PAYOUT_RECONCILE_INTERVAL,
+    },
+    "expire-payouts": {
+        "task": "payouts.tasks.expire_payouts",
+        "schedule": PAYOUT_EXPIRE_INTERVAL,
+    },
 }
+
+# --- Email (payout notifications) -----------------------------------------------------
+# EMAIL_URL (e.g. smtp+tls://user:password@smtp.example.com:587) in production; the console
+# backend by default, so `make run` prints the emails it would send.
+_email = env.email_url("EMAIL_URL", default="consolemail://")
+EMAIL_BACKEND = _email["EMAIL_BACKEND"]
+EMAIL_HOST = _email.get("EMAIL_HOST", "")
+EMAIL_PORT = _email.get("EMAIL_PORT") or 25
+EMAIL_HOST_USER = _email.get("EMAIL_HOST_USER", "")
+EMAIL_HOST_PASSWORD = _email.get("EMAIL_HOST_PASSWORD", "")
+EMAIL_USE_TLS = bool(_email.get("EMAIL_USE_TLS", False))
+EMAIL_USE_SSL = bool(_email.get("EMAIL_USE_SSL", False))
+DEFAULT_FROM_EMAIL = env("DEFAULT_FROM_EMAIL", default="custody-portal@localhost")
+# Links in emails point here.
+PORTAL_BASE_URL = env("PORTAL_BASE_URL", default="http://127.0.0.1:8000")
 
 # --- REST framework ----------------------------------------------------------------------
 REST_FRAMEWORK = {

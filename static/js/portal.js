@@ -107,3 +107,34 @@ window.addEventListener("pageshow", function (event) {
     b.removeAttribute("data-submitted");
   });
 });
+
+// Payout draft form: remove a destination row in place (without JavaScript the button
+// submits the form, and the server re-renders it without the row).
+document.addEventListener("click", function (event) {
+  const button = event.target.closest("[data-remove-row]");
+  if (!button) return;
+  const row = button.closest(".payout-row");
+  if (!row) return;
+  event.preventDefault();
+  const rows = row.parentElement;
+  row.remove();
+  const next = rows && rows.querySelector("[data-dest-input]");
+  if (next) next.focus();
+});
+
+// Payout draft form: the destination type decides which pick list the destination field
+// offers (wallets, or external accounts with an address for the asset) and its hint.
+document.addEventListener("change", function (event) {
+  const select = event.target.closest("select[data-dest-type]");
+  if (!select) return;
+  const row = select.closest(".payout-row");
+  const input = row && row.querySelector("[data-dest-input]");
+  const option = select.selectedOptions[0];
+  if (!input || !option) return;
+  if (option.dataset.list) {
+    input.setAttribute("list", option.dataset.list);
+  } else {
+    input.removeAttribute("list");
+  }
+  input.setAttribute("placeholder", option.dataset.placeholder || "");
+});
