@@ -330,8 +330,4 @@ def _pasted_row(dest: str, lookup: DestinationLookup, asset: str) -> Row:
         address = validate_address(asset, dest)
     except AddressError as exc:
         raise ValueError(str(exc)) from exc
-    except RecursionError:
-        # On main, validate_address recurses forever for a base58-looking text valid on
-        # neither network (fixed by the foundation branch); a typo is a message, not a 500.
-        raise ValueError(f"Not a valid {asset.upper()} address.") from None
     return Row(type=DestinationType.PUBLIC_ADDRESS, destination=address)

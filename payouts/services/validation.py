@@ -108,13 +108,8 @@ def _batch_asset(errors: Errors, asset) -> str | None:
 
 
 def _canonical(asset: str, address: str) -> str:
-    """`validate_address`, with its message. A RecursionError is read as "invalid": on main,
-    `validate_address` recurses forever for a base58-looking text valid on neither network
-    (reported to the lead); a user's typo must be a message, never a 500."""
-    try:
-        return validate_address(asset, address)
-    except RecursionError:
-        raise AddressError(f"Not a valid {asset.upper()} address.") from None
+    """`validate_address`: the canonical form, or AddressError with its message."""
+    return validate_address(asset, address)
 
 
 def _own_addresses(wallet: Wallet, asset: str) -> set[str]:
