@@ -104,7 +104,7 @@ def refresh_run_list(*, task: str = "", status: str = ""):
 
 def home_context() -> dict:
     """Everything the home page shows, in a constant number of queries."""
-    from wallets.selectors import holdings_by_asset
+    from wallets.selectors import holdings_by_asset, pending_removal_list
 
     sets = [freshness(task) for task in DATA_SETS]
     alerts = []
@@ -123,4 +123,9 @@ def home_context() -> dict:
             alerts.append(("stale", f"{f.data_set.label} have not been refreshed recently."))
         elif f.synced_at is None:
             alerts.append(("stale", f"{f.data_set.label} have never been refreshed yet."))
-    return {"freshness": sets, "alerts": alerts, "holdings": holdings_by_asset()}
+    return {
+        "freshness": sets,
+        "alerts": alerts,
+        "holdings": holdings_by_asset(),
+        "pending_removals": pending_removal_list(),
+    }

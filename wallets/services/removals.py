@@ -22,6 +22,7 @@ from django.contrib.auth.base_user import AbstractBaseUser
 from django.db import transaction
 from django.db.models import Model
 from django.utils import timezone
+from redis.exceptions import RedisError
 
 from custody_portal.audit import audit_record
 from custody_portal.errors import ApplicationError
@@ -186,5 +187,11 @@ def pending_removal_confirm(*, user: AbstractBaseUser, data_set: str, ids_hash: 
     except RefreshAlreadyRunning as exc:
         raise ApplicationError(
             "A wallets refresh is running; confirm again when it has finished.", status=409
+        ) from exc
+    except RedisError as exc:  # the refresh lock lives in Redis
+        raise ApplicationError(
+            "Nothing was removed: Redis (used for refresh locks) is unreachable. Ask an "
+            "administrator to check REDIS_URL.",
+            status=503,
         ) from exc
     return removed
