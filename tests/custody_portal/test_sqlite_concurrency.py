@@ -18,6 +18,7 @@ from django.conf import settings
 from tests.conftest import ROOT
 
 ROUNDS = 60
+WRITERS = "tests.custody_portal.sqlite_writers"
 
 
 def _env(database: str) -> dict:
@@ -33,8 +34,7 @@ def _run_writers(database: str, roles: list[str]) -> list[dict]:
     start_at = time.time() + 3  # every process has imported Django by then
     procs = [
         subprocess.Popen(
-            [sys.executable, "-m", "tests.custody_portal.sqlite_writers", role, str(start_at)]
-            + [str(ROUNDS)],
+            [sys.executable, "-m", WRITERS, role, str(start_at), str(ROUNDS)],
             cwd=ROOT,
             env=env,
             stdout=subprocess.PIPE,
@@ -64,7 +64,7 @@ def database_file(tmp_path) -> str:
         timeout=180,
     )
     subprocess.run(
-        [sys.executable, "-m", "tests.custody_portal.sqlite_writers", "setup", "0", "1"],
+        [sys.executable, "-m", WRITERS, "setup", "0", "1"],
         cwd=ROOT,
         env=env,
         check=True,
