@@ -91,6 +91,15 @@ def wallet_details_enqueue() -> None:
     _send_after_commit(tasks.refresh_wallet_details, "the wallet details refresh")
 
 
+def wallets_refresh_enqueue() -> None:
+    """Queue a wallets refresh once the surrounding transaction commits (after an operator
+    confirmed a held-back removal: the next walk shows whether Balance agrees). Best effort,
+    like `wallet_details_enqueue`: the beat runs it anyway."""
+    from .. import tasks
+
+    _send_after_commit(tasks.refresh_wallets, "the wallets refresh")
+
+
 def first_sub_address_sweep_enqueue() -> None:
     """After a wallets refresh, while no wallet's sub-addresses were ever read (a new
     installation), queue the sub-address refresh at once. The one queued at worker start may

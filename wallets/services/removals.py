@@ -30,6 +30,7 @@ from custody_portal.models import RefreshRun
 from custody_portal.refresh import RefreshAlreadyRunning, refresh_lock
 
 from ..models import ExternalAccount, PendingRemoval, Wallet
+from .enqueue import wallets_refresh_enqueue
 
 logger = logging.getLogger(__name__)
 
@@ -147,8 +148,9 @@ def pending_removal_confirm(*, user: AbstractBaseUser, data_set: str, ids_hash: 
 
     `ids_hash` is the hash the page showed: if the proposal changed since (a newer walk
     replaced or cleared it), nothing is applied and the operator is asked to look again.
-    Holds the wallets refresh lock, so no walk runs meanwhile. Audited. Returns how many
-    records were marked removed (those still active).
+    Holds the wallets refresh lock, so no walk runs meanwhile. Audited. Then queues a wallets
+    refresh, whose walk replaces the failed run on the home page. Returns how many records
+    were marked removed (those still active).
     """
     if data_set not in _MODELS:
         raise ApplicationError("There is no such data set.", status=404)
@@ -194,4 +196,5 @@ def pending_removal_confirm(*, user: AbstractBaseUser, data_set: str, ids_hash: 
             "administrator to check REDIS_URL.",
             status=503,
         ) from exc
+    wallets_refresh_enqueue()
     return removed
