@@ -11,6 +11,7 @@ instead of working alongside that one.
 """
 
 import logging
+import re
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -20,7 +21,7 @@ from django.utils import timezone
 from redis.exceptions import LockError
 from redis.lock import Lock
 
-from balance.errors import BalanceAuthError, BalanceError
+from balance.errors import BalanceAuthError, BalanceError, BalanceUnexpectedResponse
 
 from .errors import ApplicationError
 from .models import RefreshRun
@@ -85,7 +86,7 @@ def refresh_run(task: str, scope: str = "") -> Iterator[RefreshRun]:
         try:
             yield run
         except BalanceError as exc:
-            _finish(run, RefreshRun.Status.FAILED, str(exc), _error_kind(exc))
+            _finish(run, RefreshRun.Status.FAILED, _readable(exc), _error_kind(exc))
             raise
         except RefreshRefused as exc:
             _finish(run, RefreshRun.Status.FAILED, exc.message, exc.kind)
@@ -93,9 +94,9 @@ def refresh_run(task: str, scope: str = "") -> Iterator[RefreshRun]:
         except RefreshLockLost as exc:
             _finish(run, RefreshRun.Status.FAILED, str(exc), "lock")
             raise
-        except Exception as exc:
+        except Exception:
             logger.exception("refresh %s %s crashed", task, scope)
-            _finish(run, RefreshRun.Status.FAILED, f"Internal error: {exc.__class__.__name__}", "")
+            _finish(run, RefreshRun.Status.FAILED, INTERNAL_ERROR, "internal")
             raise
         else:
             _finish(run, RefreshRun.Status.SUCCEEDED, "", "")
@@ -130,6 +131,30 @@ def _release(lock: Lock, task: str, scope: str) -> None:
         lock.release()
     except Exception:  # expired lock: nothing to release
         logger.warning("refresh lock %s/%s had expired", task, scope)
+
+
+INTERNAL_ERROR = (
+    "The refresh stopped on an internal error (the details are in the worker's log); "
+    "nothing was removed. The next run starts over."
+)
+UNREADABLE = (
+    "Balance sent an answer the portal cannot read, so the refresh stopped there; nothing "
+    "was removed. The next run tries again."
+)
+# A Python exception name in a message (`TypeError: …`) is for the logs, not for operators.
+_PYTHON = re.compile(r"\b[A-Z]\w*(Error|Exception)\b|Traceback|\bobject at 0x")
+
+
+def _readable(exc: BalanceError) -> str:
+    """The run's error as operators read it: the client's sentence, unless it carries
+    Python internals (then a plain one; the original is logged)."""
+    message = str(exc)
+    if not _PYTHON.search(message):
+        return message
+    logger.warning("refresh failed: %s", message)
+    if isinstance(exc, BalanceUnexpectedResponse):
+        return UNREADABLE
+    return "Balance's answer could not be used, so the refresh stopped there; nothing was removed."
 
 
 def _error_kind(exc: BalanceError) -> str:

@@ -235,3 +235,12 @@ def test_a_slow_wallets_refresh_keeps_its_lock_past_the_timeout(sandbox, setting
 
     assert outcome["counts"]["pages"] == 3
     assert RefreshRun.objects.get(task="refresh_wallets").status == "succeeded"
+
+
+def test_a_crash_is_recorded_in_words_for_operators_not_python():
+    with pytest.raises(KeyError), refresh_run("refresh_wallets"):
+        raise KeyError("balance")
+    run = RefreshRun.objects.get()
+    assert run.status == "failed"
+    assert run.error.startswith("The refresh stopped on an internal error")
+    assert "KeyError" not in run.error

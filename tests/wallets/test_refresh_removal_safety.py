@@ -294,3 +294,22 @@ def test_an_operator_confirms_held_external_accounts(sandbox, refreshed, operato
 
     assert not ExternalAccount.objects.filter(removed_at__isnull=True).exists()
     assert _active() == 30
+
+
+def test_a_garbled_wallet_record_fails_the_run_in_plain_words(sandbox, refreshed, viewer_client):
+    """GIVEN 30 wallets WHEN Balance's list page holds a record that is not a wallet
+    THEN the run fails, nothing is removed, and the error operators read names no Python
+    exception (`TypeError: string indices…` stays in the logs)."""
+    _answer(sandbox, WALLETS, {**EMPTY_PAGE, "page": [{"cursor": "x", "data": "oops"}]})
+
+    with pytest.raises(BalanceError):
+        wallets_refresh()
+
+    run = _last_run()
+    assert run.status == RefreshRun.Status.FAILED
+    assert "cannot read" in run.error
+    for python in ("TypeError", "string indices", "Error:"):
+        assert python not in run.error
+    assert _active() == 30
+    html = viewer_client.get("/").content.decode()
+    assert "TypeError" not in html and "the last refresh failed" in html
