@@ -7,7 +7,7 @@ Balance. Amounts are integer base units (`BaseUnitsField`), never floats.
 from django.db import models
 from django.db.models import Q
 
-from custody_portal.assets import get_asset
+from custody_portal.assets import asset_name
 from custody_portal.fields import BaseUnitsField
 from custody_portal.money import format_coin
 
@@ -82,7 +82,7 @@ class WalletBalance(models.Model):
 
     @property
     def asset_name(self) -> str:
-        return get_asset(self.asset).name
+        return asset_name(self.asset)
 
 
 class FundingAddress(models.Model):

@@ -16,7 +16,7 @@ from django.db.models import (
     QuerySet,
 )
 
-from custody_portal.assets import SUB_ADDRESS_ASSETS, get_asset
+from custody_portal.assets import SUB_ADDRESS_ASSETS, asset_name
 from custody_portal.fields import sum_base_units
 from custody_portal.models import AuditEvent
 from custody_portal.money import format_coin
@@ -125,7 +125,7 @@ class Holding:
 
     @property
     def name(self) -> str:
-        return get_asset(self.asset).name
+        return asset_name(self.asset)
 
     @property
     def display(self) -> str:

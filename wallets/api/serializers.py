@@ -5,6 +5,7 @@ from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
+from custody_portal.assets import find_asset
 from custody_portal.money import from_base_units
 
 from ..services import NAME_MAX_LENGTH, NOTES_MAX_LENGTH
@@ -23,7 +24,7 @@ class CoinAmountField(serializers.Field):
 
     def to_representation(self, value) -> str | None:
         amount, asset = value
-        if amount is None:
+        if amount is None or find_asset(asset) is None:  # unknown decimals: no guess
             return None
         return format(from_base_units(amount, asset), "f")
 

@@ -23,7 +23,7 @@ from custody_portal.refresh import refresh_heartbeat, refresh_run
 
 from .. import selectors
 from .balance import balance_client
-from .store import note_truncated, upsert_wallet_page
+from .store import note_truncated, note_unknown_assets, upsert_wallet_page
 
 logger = logging.getLogger(__name__)
 
@@ -91,3 +91,4 @@ def _store(batch: list[types.Wallet], counts: dict) -> None:
     result = upsert_wallet_page(batch, timezone.now(), listed=False)
     counts["updated"] += result.created + result.updated
     note_truncated(counts, result.truncated)
+    note_unknown_assets(counts, result.unknown_assets)

@@ -27,6 +27,7 @@ from .balance import balance_client
 from .removals import DataSet, RemovalOutcome, active_ids, removals_after_walk
 from .store import (
     note_truncated,
+    note_unknown_assets,
     store_external_accounts,
     store_sub_addresses,
     store_wallet_detail,
@@ -70,6 +71,7 @@ def wallets_refresh(
             counts["created"] += result.created
             counts["updated"] += result.updated
             note_truncated(counts, result.truncated)
+            note_unknown_assets(counts, result.unknown_assets)
             refresh_heartbeat(run)
         held = []
         outcome = removals_after_walk(data_set=DataSet.WALLETS, active=active, seen=seen, run=run)
@@ -216,6 +218,7 @@ def _refresh_one_wallet(
             counts["errors"].append(f"wallet {wallet_id}: {exc.message}")
             return
         note_truncated(counts, stored.truncated)
+        note_unknown_assets(counts, stored.unknown_assets)
     complete = True
     for asset in assets:
         # Taken before the request: a sub-address written after it (a create or watch toggle

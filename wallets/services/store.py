@@ -14,6 +14,7 @@ from decimal import Decimal
 from django.db import transaction
 
 from balance import types
+from custody_portal.assets import find_asset
 from custody_portal.money import AmountError, to_base_units
 
 from ..models import (
@@ -43,6 +44,16 @@ def _units(amount: Decimal, asset: str, truncated: list[str], where: str) -> int
         return base_units(amount, asset)
 
 
+def note_unknown_assets(counts: dict, unknown_assets: list[str]) -> None:
+    """Put balances skipped for an asset the registry does not know on a refresh run's
+    counts: `unknown_assets` (how many) and `unknown` (the first few, "wallet 3: ZZZ")."""
+    if not unknown_assets:
+        return
+    counts["unknown_assets"] = counts.get("unknown_assets", 0) + len(unknown_assets)
+    kept = counts.setdefault("unknown", [])
+    kept += unknown_assets[: max(0, MAX_TRUNCATED_NOTES - len(kept))]
+
+
 def note_truncated(counts: dict, truncated: list[str]) -> None:
     """Put amounts stored truncated on a refresh run's counts: `truncated_amounts` (shown on
     the sync history page) and the first few descriptions in `truncated`. Nothing when none."""
@@ -55,12 +66,14 @@ def note_truncated(counts: dict, truncated: list[str]) -> None:
 
 @dataclass
 class PageResult:
-    """What one page (or batch of details) of wallets changed, and the amounts it truncated."""
+    """What one page (or batch of details) of wallets changed, the amounts it truncated, and
+    the balances it skipped because the asset registry does not know their decimals."""
 
     created: int = 0
     updated: int = 0
     changed_ids: list[int] = field(default_factory=list)
     truncated: list[str] = field(default_factory=list)
+    unknown_assets: list[str] = field(default_factory=list)
 
 
 def _wallet_row(w: types.Wallet, now: datetime) -> Wallet:
@@ -125,9 +138,13 @@ def upsert_wallet_page(
             changed = changed or (old is not None and old[4] is not None)  # back from removed
 
         where = f"wallet {w.id}"
+        # An asset the registry does not know has unknown decimals: its balance is not stored
+        # (a guess would scale it by powers of ten) and a row stored earlier is deleted below.
+        result.unknown_assets += [f"{where}: {a.upper()}" for a in w.balance if not find_asset(a)]
         new_totals = {
             asset: _units(amount, asset, result.truncated, where)
             for asset, amount in w.balance.items()
+            if find_asset(asset)
         }
         olds = old_balances.get(w.id, {})
         for asset, total in new_totals.items():

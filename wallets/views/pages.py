@@ -5,7 +5,7 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.views import View
 
-from custody_portal.assets import ASSETS, get_asset
+from custody_portal.assets import ASSETS, asset_name, find_asset
 from custody_portal.htmx import render_page_or_fragment
 from custody_portal.roles import ViewerRequiredMixin
 from custody_portal.selectors import freshness
@@ -90,7 +90,7 @@ class AssetDetailView(ViewerRequiredMixin, View):
             return not_found(request, f"No wallet holds an asset called “{currency}”.")
         context = {
             "nav": "assets",
-            "asset": get_asset(asset),
+            "asset": find_asset(asset) or {"ticker": asset, "name": asset_name(asset)},
             "order_by": order_by,
             "page": page,
             "query": _query_without_page(request),
