@@ -110,11 +110,12 @@ def home_context() -> dict:
     alerts = []
     for f in sets:
         if f.auth_problem:
+            # The run's error is the client's own sentence ("Balance refused the portal's
+            # credentials: …"): said once, followed by what to check.
             alerts.append(
                 (
                     "error",
-                    f"Balance refused the portal's credentials: {f.error} "
-                    "Check BALANCE_ACCESS_ID and BALANCE_SECRET_KEY.",
+                    f"{f.error.rstrip('.')}. Check BALANCE_ACCESS_ID and BALANCE_SECRET_KEY.",
                 )
             )
         elif f.failed:

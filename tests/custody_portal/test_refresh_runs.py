@@ -244,3 +244,16 @@ def test_a_crash_is_recorded_in_words_for_operators_not_python():
     assert run.status == "failed"
     assert run.error.startswith("The refresh stopped on an internal error")
     assert "KeyError" not in run.error
+
+
+def test_home_says_a_credentials_refusal_once(viewer_client):
+    with pytest.raises(BalanceAuthError), refresh_run("refresh_wallets"):
+        raise BalanceAuthError("Balance refused the portal's credentials: Invalid signature")
+
+    html = viewer_client.get("/").content.decode()
+
+    alert = html.split('data-testid="alert">')[1].split("</p>")[0]
+    assert alert == (
+        "Balance refused the portal&#x27;s credentials: Invalid signature. "
+        "Check BALANCE_ACCESS_ID and BALANCE_SECRET_KEY."
+    )
