@@ -71,6 +71,11 @@ def test_a_detail_read_during_a_walk_does_not_get_the_wallet_marked_removed(sand
     assert detail.outcome()["wallets"] == 1
     counts = walk.outcome()
 
+    # The race happened as described: the detail answered between the first and last page.
+    answered = [(c["at"], c["path"]) for c in sandbox.calls()]
+    pages = sorted(at for at, path in answered if path == "/api/v1/wallets")[-3:]
+    (detail_at,) = [at for at, path in answered if path == "/api/v1/wallets/30"]
+    assert pages[0] < detail_at < pages[-1], (pages, detail_at)
     assert counts["pages"] == 3
     assert counts["removed"] == 0
     assert Wallet.objects.get(pk=30).removed_at is None
