@@ -6,7 +6,7 @@ from django.urls import include, path
 from django.views.generic import RedirectView
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
 
-from . import views
+from . import views, views_audit
 
 urlpatterns = [
     path("", views.HomeView.as_view(), name="home"),
@@ -18,6 +18,7 @@ urlpatterns = [
         views.PendingRemovalConfirmView.as_view(),
         name="pending-removal-confirm",
     ),
+    path("audit/", views_audit.AuditEventListView.as_view(), name="audit"),
     path("healthz", views.healthz, name="healthz"),
     path("favicon.ico", RedirectView.as_view(url="/static/favicon.svg", permanent=True)),
     path("admin/", admin.site.urls),
