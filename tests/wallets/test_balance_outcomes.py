@@ -245,3 +245,47 @@ def test_updated_at_balance_but_not_stored_is_audited(
     assert event.actor == operator and event.after["is_watched"] is True
     target.refresh_from_db()
     assert target.is_watched is False
+
+
+@pytest.mark.parametrize(
+    "fault",
+    [
+        {"reset": True},
+        {"status": 200, "raw_body": "<html>Service temporarily unavailable</html>"},
+    ],
+    ids=["connection-dropped", "html-200"],
+)
+def test_a_create_balance_did_but_answered_unreadably_is_reported_as_may_have(
+    sandbox, refreshed, operator, operator_client, fault
+):
+    """GIVEN Balance creates the sub-address, then drops the connection or answers an HTML
+    page WHEN an operator creates it THEN they are told Balance may have created it (502),
+    the attempt is audited as unknown — and Balance did create it."""
+    _fault(sandbox, path=CREATE_PATH, method="POST", commit=True, **fault)
+
+    response = _post(operator_client, API, {"name": "Committed, answer lost"})
+
+    detail = response.json()["detail"]
+    assert response.status_code == 502
+    assert detail.startswith("Balance may have created the sub-address anyway (")
+    _plain(detail)
+    assert AuditEvent.objects.get(action="sub_address.create_unknown").actor == operator
+    names = {a.name for a in sandbox.client().list_sub_addresses(1, "btc")}
+    assert "Committed, answer lost" in names
+
+
+def test_an_unclassified_unavailability_on_a_write_counts_as_may_have_acted():
+    """The safe side: only a provable "not sent" invites another try."""
+    from balance.errors import BalanceNotSent, BalanceUnavailable
+    from custody_portal.errors import ApplicationError
+    from wallets.services.balance import balance_errors
+
+    with pytest.raises(ApplicationError) as unclassified, balance_errors(write=True):
+        raise BalanceUnavailable("Balance is unavailable.")
+    with pytest.raises(ApplicationError) as not_sent, balance_errors(write=True):
+        raise BalanceNotSent("Balance is unreachable: connection refused.")
+
+    assert unclassified.value.status == 502
+    assert unclassified.value.message.startswith("Balance may have applied this (")
+    assert not_sent.value.status == 503
+    assert "nothing was sent" in not_sent.value.message

@@ -313,3 +313,46 @@ def test_a_garbled_wallet_record_fails_the_run_in_plain_words(sandbox, refreshed
     assert _active() == 30
     html = viewer_client.get("/").content.decode()
     assert "TypeError" not in html and "the last refresh failed" in html
+
+
+def test_an_html_answer_never_removes_anything_however_often_it_comes(
+    sandbox, refreshed, viewer_client
+):
+    """GIVEN 30 wallets WHEN Balance answers its wallet list with a 200 HTML page, for three
+    refreshes in a row
+    THEN each run fails saying the answer was not JSON, no walk is complete, so no
+    removal is ever proposed or applied, and the home page shows the failure."""
+    sandbox.control(
+        "POST",
+        "faults",
+        json={
+            "path": WALLETS,
+            "method": "GET",
+            "status": 200,
+            "raw_body": "<html>Service temporarily unavailable</html>",
+        },
+    )
+
+    for _ in range(3):
+        with pytest.raises(BalanceError):
+            wallets_refresh()
+
+    assert _active() == 30
+    assert not PendingRemoval.objects.exists()
+    runs = RefreshRun.objects.filter(task="refresh_wallets", status="failed")
+    assert runs.count() == 3
+    for run in runs:
+        assert run.error_kind == "balance" and "not JSON" in run.error, run.error
+        assert "<html" not in run.error
+    html = viewer_client.get("/").content.decode()
+    assert "the last refresh failed" in html and 'data-testid="holding-btc"' in html
+
+
+def test_a_maintenance_answer_repeated_never_agrees_to_a_removal(sandbox, refreshed):
+    _answer(sandbox, WALLETS, {"maintenance": True})
+
+    for _ in range(2):
+        with pytest.raises((RefreshRefused, BalanceError)):
+            wallets_refresh()
+
+    assert _active() == 30

@@ -11,7 +11,6 @@ from balance.client import BalanceClient
 from balance.errors import (
     BalanceAuthError,
     BalanceNotSent,
-    BalanceOutcomeUnknown,
     BalanceRateLimited,
     BalanceRejected,
     BalanceTimeout,
@@ -82,15 +81,10 @@ def unknown_reason(exc: BalanceUnavailable) -> str:
 
 
 def _may_have_acted(exc: BalanceUnavailable) -> bool:
-    """For a write: did the request possibly reach Balance? The client says so by raising
-    BalanceNotSent or BalanceOutcomeUnknown. A bare BalanceUnavailable (a client that does
-    not classify, e.g. an older build) is read as before: an HTTP 5xx may have acted, a
-    connection failure did not."""
-    if isinstance(exc, BalanceNotSent):
-        return False
-    if isinstance(exc, BalanceOutcomeUnknown):
-        return True
-    return (exc.status or 0) >= 500
+    """For a write: did the request possibly reach Balance? Only a provable "not sent"
+    (BalanceNotSent) says no; anything else, even an unavailability the client did not
+    classify, may have acted (the safe side: never invite a duplicate)."""
+    return not isinstance(exc, BalanceNotSent)
 
 
 def _not_sent(exc: BalanceUnavailable) -> bool:
