@@ -28,3 +28,9 @@ urlpatterns = [
     # The split view serves its start-up script as a file: no inline script, so our CSP holds.
     path("api/docs/", SpectacularSwaggerSplitView.as_view(url_name="api-schema"), name="api-docs"),
 ]
+
+# Styled pages for pages, fragments for HTMX, JSON under /api/ (custody_portal.error_pages).
+handler400 = "custody_portal.error_pages.bad_request"
+handler403 = "custody_portal.error_pages.permission_denied"
+handler404 = "custody_portal.error_pages.page_not_found"
+handler500 = "custody_portal.error_pages.server_error"

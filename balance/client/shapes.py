@@ -60,7 +60,15 @@ def one(cls: type, data: Any, what: str = "") -> Any:
     try:
         return cls.from_json(data)
     except _SHAPE_ERRORS as exc:
-        raise unreadable(what, f"{exc.__class__.__name__}: {exc}") from exc
+        raise unreadable(what, _plain(exc)) from exc
+
+
+def _plain(exc: Exception) -> str:
+    """What was wrong with a record, for operations staff (never a Python class name)."""
+    if isinstance(exc, KeyError) and exc.args:
+        return f"the field “{exc.args[0]}” is missing"
+    text = str(exc).strip()
+    return f"a field has an unexpected value ({text})" if text else "a field is unreadable"
 
 
 def many(cls: type, items: Any, what: str = "") -> list:

@@ -258,3 +258,23 @@ def test_a_get_is_retried_through_a_transient_unreadable_answer(sandbox, client)
     assert client.get_wallet(1).balance["btc"] > Decimal(0)
     calls = calls_to(sandbox, "/api/v1/wallets/1")
     assert [c["fault"] and c["fault"]["kind"] for c in calls] == ["raw_body", None]
+
+
+def test_an_unreadable_record_is_described_without_python_names(sandbox):
+    """GIVEN Balance answers a sub-address list whose record lacks `address`
+    WHEN the client reads it
+    THEN the error names the missing field in words staff read, not `KeyError: 'address'`."""
+    sandbox.control(
+        "POST",
+        "faults",
+        json={
+            "path": r"/api/v1/wallets/1/assets/btc$",
+            "status": 200,
+            "body": [{"name": "x", "notes": None, "balance": 0, "is_watched": False}],
+            "count": 1,
+        },
+    )
+    with pytest.raises(BalanceUnexpectedResponse) as info:
+        sandbox.client(get_retries=0).list_sub_addresses(1, "btc")
+    assert "“address” is missing" in info.value.message
+    assert "KeyError" not in info.value.message

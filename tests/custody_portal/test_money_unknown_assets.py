@@ -56,7 +56,10 @@ def test_refresh_skips_and_counts_a_balance_whose_decimals_are_unknown(
     WHEN the wallets are refreshed
     THEN BTC is stored, the unknown asset's row is gone (no guessed amount is kept), and the
     run counts it so the sync history shows it."""
-    body = {"page": [{"data": _wallet_record(btc=1.5, zzz=2.25)}], "page_info": {"has_next_page": False}}
+    body = {
+        "page": [{"data": _wallet_record(btc=1.5, zzz=2.25)}],
+        "page_info": {"has_next_page": False},
+    }
     sandbox.control(
         "POST", "faults", json={"path": WALLET_LIST, "status": 200, "body": body, "count": 1}
     )

@@ -42,14 +42,11 @@ def validate_sub_address_asset(asset: str) -> str:
 def _clean_text(value: str | None, *, field: str, limit: int) -> str | None:
     if value is None:
         return None
-    value = value.strip()
-    if len(value) > limit:
-        raise ApplicationError(
-            f"The {field} is too long: at most {limit} characters (it has {len(value)}).",
-            status=400,
-            field=field,
-        )
-    return value
+    # One validator for every way in (forms, API, here): control characters and bidi
+    # overrides are refused with a message naming them (TextError is an ApplicationError).
+    from custody_portal.text import clean_text
+
+    return clean_text(value, field=field, limit=limit, multiline=field == "notes")
 
 
 def _writable(wallet: Wallet) -> None:
