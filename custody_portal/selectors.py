@@ -105,17 +105,18 @@ def refresh_run_list(*, task: str = "", status: str = ""):
 
 def home_context() -> dict:
     """Everything the home page shows, in a constant number of queries."""
-    from wallets.selectors import holdings_by_asset
+    from wallets.selectors import holdings_by_asset, pending_removal_list
 
     sets = [freshness(task) for task in DATA_SETS]
     alerts = []
     for f in sets:
         if f.auth_problem:
+            # The run's error is the client's own sentence ("Balance refused the portal's
+            # credentials: …"): said once, followed by what to check.
             alerts.append(
                 (
                     "error",
-                    f"Balance refused the portal's credentials: {f.error} "
-                    "Check BALANCE_ACCESS_ID and BALANCE_SECRET_KEY.",
+                    f"{f.error.rstrip('.')}. Check BALANCE_ACCESS_ID and BALANCE_SECRET_KEY.",
                 )
             )
         elif f.failed:
@@ -124,7 +125,12 @@ def home_context() -> dict:
             alerts.append(("stale", f"{f.data_set.label} have not been refreshed recently."))
         elif f.synced_at is None:
             alerts.append(("stale", f"{f.data_set.label} have never been refreshed yet."))
-    return {"freshness": sets, "alerts": alerts, "holdings": holdings_by_asset()}
+    return {
+        "freshness": sets,
+        "alerts": alerts,
+        "holdings": holdings_by_asset(),
+        "pending_removals": pending_removal_list(),
+    }
 
 
 AUDIT_PAGE_SIZE = 50

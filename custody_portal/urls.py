@@ -13,6 +13,11 @@ urlpatterns = [
     path("login/", auth_views.LoginView.as_view(), name="login"),
     path("logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("sync/", views.RefreshRunListView.as_view(), name="refresh-runs"),
+    path(
+        "sync/removals/<str:data_set>/confirm/",
+        views.PendingRemovalConfirmView.as_view(),
+        name="pending-removal-confirm",
+    ),
     path("audit/", views_audit.AuditEventListView.as_view(), name="audit"),
     path("healthz", views.healthz, name="healthz"),
     path("favicon.ico", RedirectView.as_view(url="/static/favicon.svg", permanent=True)),

@@ -88,7 +88,9 @@ def _wallet_row(w: types.Wallet, now: datetime) -> Wallet:
     )
 
 
-def upsert_wallet_page(page: list[types.Wallet], now: datetime) -> PageResult:
+def upsert_wallet_page(
+    page: list[types.Wallet], now: datetime, *, listed: bool | None = None
+) -> PageResult:
     """Upsert wallets as Balance returned them: wallets, balances, funding addresses.
 
     Used for a page of Balance's wallet list and for a batch of wallet details alike, so there
@@ -97,12 +99,20 @@ def upsert_wallet_page(page: list[types.Wallet], now: datetime) -> PageResult:
     None): a changed total then clears the stored spendable, because an old spendable next to
     a new total would be wrong (unknown until the detail is read again), and an unchanged one
     keeps it. A wallet from the detail endpoint sets spendable and `detail_synced_at`.
+
+    `listed` (default: no wallet of the page has spendable amounts, i.e. a list page) says
+    the page comes from a list walk: only then are `synced_at` and `removed_at` written. A
+    detail read may be older than a walk running alongside it; were it to move those, it
+    could hide a live wallet from that walk's removal check or bring back one the walk just
+    removed. A detail of a wallet not in the local copy creates it (as active).
     """
     result = PageResult()
     # One row per id: an upsert may not touch the same row twice in one statement.
     page = list({w.id: w for w in page}.values())
     if not page:
         return result
+    if listed is None:
+        listed = all(w.spendable_balance is None for w in page)
     ids = [w.id for w in page]
     existing = {
         row[0]: row[1:]
@@ -124,7 +134,8 @@ def upsert_wallet_page(page: list[types.Wallet], now: datetime) -> PageResult:
         row = _wallet_row(w, now)
         old = existing.get(w.id)
         changed = old is None or old[:4] != tuple(getattr(row, f) for f in WALLET_FIELDS)
-        changed = changed or (old is not None and old[4] is not None)  # back from removed
+        if listed:
+            changed = changed or (old is not None and old[4] is not None)  # back from removed
 
         where = f"wallet {w.id}"
         # An asset the registry does not know has unknown decimals: its balance is not stored
@@ -176,13 +187,14 @@ def upsert_wallet_page(page: list[types.Wallet], now: datetime) -> PageResult:
             result.changed_ids.append(w.id)
 
     with transaction.atomic():
-        # Every wallet of the page is written: its synced_at says the refresh saw it.
+        # Every wallet of a list page is written: its synced_at says the walk saw it. A detail
+        # leaves synced_at and removed_at of existing rows alone (see the docstring).
         Wallet.objects.bulk_create(
             [_wallet_row(w, now) for w in page],
             batch_size=BATCH_SIZE,
             update_conflicts=True,
             unique_fields=["id"],
-            update_fields=[*WALLET_FIELDS, "synced_at", "removed_at"],
+            update_fields=[*WALLET_FIELDS, "synced_at", "removed_at"] if listed else WALLET_FIELDS,
         )
         detailed = [w.id for w in page if w.spendable_balance is not None]
         if detailed:
@@ -210,16 +222,10 @@ def upsert_wallet_page(page: list[types.Wallet], now: datetime) -> PageResult:
     return result
 
 
-def mark_removed_wallets(*, seen_at: datetime, now: datetime) -> int:
-    """Wallets still active locally that the finished walk did not see: Balance dropped them."""
-    return Wallet.objects.filter(removed_at__isnull=True, synced_at__lt=seen_at).update(
-        removed_at=now
-    )
-
-
 def store_wallet_detail(w: types.Wallet, now: datetime) -> PageResult:
-    """Store one wallet as Balance's detail endpoint returns it, spendable balances included."""
-    return upsert_wallet_page([w], now)
+    """Store one wallet as Balance's detail endpoint returns it, spendable balances included
+    (never its `synced_at`/`removed_at`: those belong to list walks)."""
+    return upsert_wallet_page([w], now, listed=False)
 
 
 @dataclass
@@ -324,13 +330,15 @@ def store_sub_address(
 class ExternalAccountsResult:
     created: int = 0
     updated: int = 0
-    removed: int = 0
+    seen: set[int] = field(default_factory=set)
 
 
 def store_external_accounts(
     accounts: list[types.ExternalAccount], now: datetime
 ) -> ExternalAccountsResult:
-    """Make the local external accounts Balance's list: upsert, mark missing ones removed."""
+    """Upsert the external accounts of Balance's list (clearing `removed_at` of those it
+    returns). Marking the missing ones removed is the caller's step, after a complete walk
+    (`removals.removals_after_walk` with `result.seen`)."""
     result = ExternalAccountsResult()
     old = {
         row[0]: row[1:]
@@ -371,7 +379,7 @@ def store_external_accounts(
             result.created += 1
         elif changed or gone:
             result.updated += 1
-    seen = {a.id for a in accounts}
+    result.seen = {a.id for a in accounts}
     with transaction.atomic():
         ExternalAccount.objects.bulk_create(
             account_rows,
@@ -389,7 +397,4 @@ def store_external_accounts(
         )
         if stale:
             ExternalAccountAddress.objects.filter(pk__in=stale).delete()
-        missing = [pk for pk, values in old.items() if pk not in seen and values[3] is None]
-        if missing:
-            result.removed = ExternalAccount.objects.filter(pk__in=missing).update(removed_at=now)
     return result
