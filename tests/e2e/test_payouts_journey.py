@@ -2,6 +2,7 @@
 cannot approve it, an approver sets up TOTP and approves, a real Celery worker sends it to the
 sandbox once, and the page shows Balance's transaction id and every step."""
 
+import io
 import re
 import uuid
 from base64 import b32decode
@@ -10,6 +11,7 @@ from contextlib import ExitStack
 import pytest
 from celery.contrib.testing.worker import start_worker
 from django.contrib.auth.models import Group
+from django.core.management import call_command
 from django.db import connection
 from django_otp.oath import TOTP
 from playwright.sync_api import expect
@@ -107,7 +109,8 @@ def test_operator_drafts_approver_approves_worker_sends_once(
     button is absent; a forged POST with the CSRF token is refused), and the approver sets up
     TOTP, logs in again and approves with a code
     THEN the worker sends it once: the page shows `Sent` with Balance's transaction id, the
-    sandbox got exactly one send_batch_now, and the timeline lists every step."""
+    sandbox got exactly one send_batch_now, the timeline and the audit page list every step,
+    and `verify_audit` passes."""
     drafter = make_user(role="operator", username="olga")
     drafter.groups.add(Group.objects.get(name=APPROVER))  # may approve others, never her own
     approver = make_user(role="approver", username="arne")
@@ -232,4 +235,14 @@ def test_operator_drafts_approver_approves_worker_sends_once(
     ]
     expect(page.get_by_test_id("timeline")).to_contain_text("olga")
     expect(page.get_by_test_id("timeline")).to_contain_text("arne")
+
+    # --- The audit page shows every step, and the hash chain verifies ---------------------
+    page.goto(f"/audit/?subject_type=payout&subject_id={payout.pk}")
+    audited = page.get_by_test_id("audit-row").evaluate_all(
+        "rows => rows.map(r => r.cells[3].innerText.trim())"
+    )
+    assert sorted(audited) == sorted(actions)
+    out = io.StringIO()
+    call_command("verify_audit", stdout=out)
+    assert out.getvalue().startswith("OK:")
     assert page.console_errors == []
