@@ -129,7 +129,10 @@ def payout_resolution_confirm(*, payout: Payout, user: AbstractBaseUser) -> Payo
             payout.balance_transaction_id = resolution.transaction_id
             payout.last_error = ""
         else:
-            payout.last_error = f"Resolved as failed: {resolution.reason}"
+            payout.last_error = (
+                f"{resolution.proposed_by.get_username()} and {user.get_username()} "
+                f"resolved it after checking Balance: {resolution.reason}"
+            )
         try:
             with transaction.atomic():
                 payout.save()
