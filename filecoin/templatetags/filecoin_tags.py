@@ -1,0 +1,59 @@
+"""Template filters for Filecoin pages: signed FIL amounts, shares, health labels."""
+
+from django import template
+
+from custody_portal.money import format_coin
+from custody_portal.templatetags.portal_tags import ago, coin
+
+from .. import health
+
+register = template.Library()
+register.filter("coin", coin)
+register.filter("ago", ago)
+
+MINUS = "\u2212"
+
+
+@register.filter
+def fil(atto) -> str:
+    """attoFIL → "1,234.500000000000000000 FIL", every decimal; a real minus sign (−) for
+    fee debt, so it reads as negative without colour; "—" when unknown."""
+    if atto is None or atto == "":
+        return "—"
+    text = format_coin(atto, "fil")
+    return MINUS + text[1:] if text.startswith("-") else text
+
+
+@register.filter
+def negative(value) -> bool:
+    return value is not None and value != "" and value < 0
+
+
+@register.filter
+def share(ppm) -> str:
+    """Parts per million → "1.2345 %"; "—" when unknown."""
+    if ppm is None:
+        return "—"
+    return f"{ppm / 10_000:.4f} %"
+
+
+@register.filter
+def share_change(ppm) -> str:
+    """A change of share in ppm → "+0.0123 pts" / "−0.0500 pts" / "±0"; "—" when unknown."""
+    if ppm is None:
+        return "—"
+    if ppm == 0:
+        return "±0"
+    sign = "+" if ppm > 0 else MINUS
+    return f"{sign}{abs(ppm) / 10_000:.4f} pts"
+
+
+@register.filter
+def health_label(name: str) -> str:
+    return health.HEALTH_LABELS.get(name, name)
+
+
+@register.filter
+def health_of(provider) -> str:
+    """Displayed health of a provider annotated with `health_rank`."""
+    return health.HEALTH_ORDER[provider.health_rank]
