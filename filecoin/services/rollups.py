@@ -96,7 +96,7 @@ def _floor(moment: datetime, unit: str) -> datetime:
     return moment.replace(hour=0) if unit == "day" else moment
 
 
-def _since() -> datetime | None:
+def _since(now: datetime) -> datetime | None:
     """The first hour whose bucket needs recomputing (None: nothing new since the last run).
 
     The hours of every reading stored since the previous run started (minus a margin), but
@@ -118,7 +118,8 @@ def _since() -> datetime | None:
         return None
     hour = _floor(oldest, "hour")
     if previous is not None:
-        pruned_before = previous - timedelta(days=settings.FILECOIN_RAW_RETENTION_DAYS)
+        # Earlier runs pruned only before their horizon, which is before this run's.
+        pruned_before = now - timedelta(days=settings.FILECOIN_RAW_RETENTION_DAYS)
         hour = max(hour, _floor(pruned_before, "hour") + timedelta(hours=1))
     return hour
 
@@ -132,7 +133,7 @@ def sector_rollups_refresh(*, now: datetime | None = None) -> dict:
     with refresh_run(TASK_ROLLUP) as run:
         counts = {"hourly": 0, "daily": 0, "raw_pruned": 0, "hourly_pruned": 0}
         run.counts = counts
-        since = _since()
+        since = _since(now)
         raw_horizon = now - timedelta(days=settings.FILECOIN_RAW_RETENTION_DAYS)
         hourly_horizon = now - timedelta(days=settings.FILECOIN_HOURLY_RETENTION_DAYS)
         with transaction.atomic(), connection.cursor() as cursor:

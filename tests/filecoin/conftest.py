@@ -53,3 +53,14 @@ def set_provider(sandbox, provider_id: int, **figures) -> dict:
 
 def sandbox_provider_ids(sandbox) -> list[int]:
     return sandbox.control("GET", "info").json()["storage_providers"]
+
+
+@pytest.fixture(autouse=True)
+def _empty_termination_queue(_redis_settings):
+    """The Redis is shared by the whole session: every test starts with no queue and no gate."""
+    from custody_portal.redis import get_redis
+    from filecoin.services.termination import GATE_KEY, QUEUE_KEY
+
+    get_redis().delete(QUEUE_KEY, GATE_KEY)
+    yield
+    get_redis().delete(QUEUE_KEY, GATE_KEY)
