@@ -15,7 +15,7 @@ from custody_portal.roles import ViewerRequiredMixin
 from custody_portal.selectors import DATA_SETS, Freshness, freshness
 
 from .. import selectors, services
-from ..charts import chart_data, history_csv
+from ..charts import chart_data, history_csv, table_rows
 from ..forms import AcknowledgeForm, MuteForm, RewardWithdrawalForm
 from ..models import StorageProvider, StorageProviderAlert
 from ..services import TASK_STORAGE_PROVIDERS
@@ -67,6 +67,7 @@ def history_context(provider: StorageProvider, range_key: str, range_error: str 
         "provider": provider,
         "history": history,
         "chart": chart_data(history),
+        "rows": table_rows(history),
         "ranges": list(selectors.RANGES),
         "range_key": range_key,
         "range_error": range_error,
