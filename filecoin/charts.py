@@ -9,9 +9,9 @@ import io
 
 from custody_portal.money import from_base_units
 
+from .display import fil_text as fil_display
 from .models import AMOUNT_FIGURES, SECTOR_FIGURES
 from .selectors import History
-from .templatetags.filecoin_tags import fil as fil_display
 
 LABEL_FORMATS = {"raw": "%m-%d %H:%M", "hour": "%m-%d %H:00", "day": "%Y-%m-%d"}
 

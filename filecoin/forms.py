@@ -44,6 +44,7 @@ class RewardWithdrawalForm(forms.Form):
     )
     fee = forms.CharField(
         max_length=32,
+        required=False,
         initial="medium",
         label="Fee",
         help_text="slow, medium or fast, or a rate in nanoFIL",

@@ -28,10 +28,6 @@ class FilField(serializers.Field):
         return fil_text(value)
 
 
-class ErrorSerializer(serializers.Serializer):
-    detail = serializers.CharField()
-
-
 class AlertSerializer(serializers.Serializer):
     id = serializers.IntegerField()
     provider_id = serializers.IntegerField()

@@ -12,6 +12,7 @@ from rest_framework.response import Response
 
 from custody_portal.errors import ApplicationError
 from custody_portal.roles import ReadOrOperate
+from wallets.api.serializers import ErrorSerializer  # one "Error" component in the schema
 
 from .. import selectors
 from ..models import StorageProvider
@@ -57,7 +58,7 @@ class StorageProviderListApi(generics.ListAPIView):
                 "sort", str, enum=list(selectors.SORTS), description="Default: worst."
             ),
         ],
-        responses={200: s.StorageProviderSerializer(many=True), 400: s.ErrorSerializer},
+        responses={200: s.StorageProviderSerializer(many=True), 400: ErrorSerializer},
     )
     def get(self, request: Request, *args, **kwargs) -> Response:
         return super().get(request, *args, **kwargs)
@@ -69,7 +70,7 @@ class StorageProviderDetailApi(generics.GenericAPIView):
     permission_classes = [ReadOrOperate]
     serializer_class = s.StorageProviderSerializer
 
-    @extend_schema(responses={200: s.StorageProviderSerializer, 404: s.ErrorSerializer})
+    @extend_schema(responses={200: s.StorageProviderSerializer, 404: ErrorSerializer})
     def get(self, request: Request, provider_id: int) -> Response:
         now = timezone.now()
         provider = _with_open_alerts(
@@ -92,7 +93,7 @@ class StorageProviderSnapshotsApi(generics.GenericAPIView):
         parameters=[
             OpenApiParameter("range", str, enum=list(selectors.RANGES), description="Default: 24h.")
         ],
-        responses={200: s.HistorySerializer, 400: s.ErrorSerializer, 404: s.ErrorSerializer},
+        responses={200: s.HistorySerializer, 400: ErrorSerializer, 404: ErrorSerializer},
     )
     def get(self, request: Request, provider_id: int) -> Response:
         range_key = _choice(request, "range", selectors.RANGES, selectors.DEFAULT_RANGE)
@@ -130,7 +131,7 @@ class AlertListApi(generics.ListAPIView):
             OpenApiParameter("state", str, enum=list(selectors.ALERT_STATES)),
             OpenApiParameter("provider", int, description="Only this provider's alerts."),
         ],
-        responses={200: s.AlertSerializer(many=True), 400: s.ErrorSerializer},
+        responses={200: s.AlertSerializer(many=True), 400: ErrorSerializer},
     )
     def get(self, request: Request, *args, **kwargs) -> Response:
         return super().get(request, *args, **kwargs)

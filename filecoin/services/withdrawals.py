@@ -17,8 +17,9 @@ from decimal import Decimal, InvalidOperation
 from django.contrib.auth.base_user import AbstractBaseUser
 
 from custody_portal.errors import ApplicationError
-from custody_portal.money import AmountError, format_coin, from_base_units, parse_coin_amount
+from custody_portal.money import AmountError, from_base_units, parse_coin_amount
 
+from ..display import fil_text
 from ..models import StorageProvider
 
 FEE_PRESETS = ("slow", "medium", "fast")
@@ -73,7 +74,7 @@ def reward_withdrawal_check(
         errors["non_field"] = ["Balance no longer returns this storage provider."]
     elif provider.in_fee_debt:
         errors["amount"] = [
-            f"{provider.address} is in fee debt ({format_coin(provider.available_balance, 'fil')}"
+            f"{provider.address} is in fee debt ({fil_text(provider.available_balance)}"
             " available): no reward can be withdrawn until the debt is repaid."
         ]
     else:
@@ -85,7 +86,7 @@ def reward_withdrawal_check(
             if atto > provider.available_balance:
                 errors["amount"] = [
                     f"More than the available balance of {provider.address} "
-                    f"({format_coin(provider.available_balance, 'fil')})."
+                    f"({fil_text(provider.available_balance)})."
                 ]
     try:
         fee = parse_fee(fee)

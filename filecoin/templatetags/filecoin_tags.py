@@ -4,26 +4,20 @@ from django import template
 from django.utils.html import escape
 from django.utils.safestring import mark_safe
 
-from custody_portal.money import format_coin
 from custody_portal.templatetags.portal_tags import ago, coin
 
 from .. import health
+from ..display import MINUS, fil_text
 
 register = template.Library()
 register.filter("coin", coin)
 register.filter("ago", ago)
 
-MINUS = "\u2212"
-
 
 @register.filter
 def fil(atto) -> str:
-    """attoFIL → "1,234.500000000000000000 FIL", every decimal; a real minus sign (−) for
-    fee debt, so it reads as negative without colour; "—" when unknown."""
-    if atto is None or atto == "":
-        return "—"
-    text = format_coin(atto, "fil")
-    return MINUS + text[1:] if text.startswith("-") else text
+    """attoFIL → exact FIL text with a real minus sign (display.fil_text)."""
+    return fil_text(atto)
 
 
 @register.filter

@@ -5,6 +5,7 @@ on both sides (portal setting and the sandbox's own limiter, which answers 429 t
 comes too early) so that several calls fit in a few seconds; the mechanism is the same.
 """
 
+import itertools
 import threading
 import time
 from datetime import datetime
@@ -75,7 +76,7 @@ def test_two_workers_never_call_balance_twice_within_the_window(limited):
     assert not failures
     calls = _fee_calls(limited)
     assert [c["status"] for c in calls] == [200] * 4
-    gaps = [_at(b) - _at(a) for a, b in zip(calls, calls[1:], strict=False)]
+    gaps = [_at(b) - _at(a) for a, b in itertools.pairwise(calls)]
     assert all(gap >= WINDOW - 0.005 for gap in gaps), gaps
     fetched = outcomes["a"].count("fetched") + outcomes["b"].count("fetched")
     assert fetched == 4
