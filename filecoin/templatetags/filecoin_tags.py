@@ -21,6 +21,15 @@ def fil(atto) -> str:
 
 
 @register.filter
+def signed(text) -> str:
+    """A decimal string ("-1.5") with a real minus sign ("−1.5"); "—" when missing."""
+    if text is None or text == "":
+        return "—"
+    text = str(text)
+    return MINUS + text[1:] if text.startswith("-") else text
+
+
+@register.filter
 def negative(value) -> bool:
     return value is not None and value != "" and value < 0
 

@@ -22,8 +22,9 @@
     return values.map(function (v) { return v === null ? null : Number(v); });
   }
 
-  function dataset(label, values, style) {
+  function dataset(label, values, style, axis) {
     return {
+      yAxisID: axis || "y",
       label: label,
       data: numbers(values),
       borderColor: style.color,
@@ -43,14 +44,15 @@
     const sectors = [
       dataset("Active", s.active_sectors.last, STYLES.active),
       dataset("Live", s.live_sectors.last, STYLES.live),
-      dataset("Faulty", s.faulty_sectors.last, STYLES.faulty),
+      // Faulty sectors are a few against thousands: their own axis, on the right.
+      dataset("Faulty (right axis)", s.faulty_sectors.last, STYLES.faulty, "y1"),
     ];
     const balances = [
       dataset("Available", s.available_balance.last, STYLES.available),
       dataset("Locked rewards", s.locked_rewards.last, STYLES.locked),
     ];
     if (buckets) {
-      sectors.push(dataset("Faulty, highest in period", s.faulty_sectors.max, STYLES.faultyMax));
+      sectors.push(dataset("Faulty, highest in period (right axis)", s.faulty_sectors.max, STYLES.faultyMax, "y1"));
       balances.push(dataset("Available, lowest in period", s.available_balance.min, STYLES.availableMin));
     }
     return {
@@ -61,6 +63,15 @@
       ],
       balances: balances,
     };
+  }
+
+  function scales(name) {
+    const result = { x: { ticks: { maxTicksLimit: 12, autoSkip: true } }, y: { position: "left" } };
+    if (name === "sectors") {
+      result.y1 = { position: "right", beginAtZero: true, grid: { drawOnChartArea: false },
+                    title: { display: true, text: "faulty" } };
+    }
+    return result;
   }
 
   function draw(root) {
@@ -80,7 +91,7 @@
           maintainAspectRatio: false,
           interaction: { mode: "index", intersect: false },
           plugins: { legend: { labels: { usePointStyle: true } } },
-          scales: { x: { ticks: { maxTicksLimit: 12, autoSkip: true } } },
+          scales: scales(canvas.dataset.chart),
         },
       });
       canvas.dataset.points = String(data.labels.length);
