@@ -7,8 +7,7 @@ only to draw lines (a chart needs no 18th decimal; the table and the CSV keep ev
 import csv
 import io
 
-from custody_portal.money import from_base_units
-
+from .display import fil_decimal
 from .display import fil_text as fil_display
 from .models import AMOUNT_FIGURES, SECTOR_FIGURES
 from .selectors import History
@@ -17,7 +16,7 @@ LABEL_FORMATS = {"raw": "%m-%d %H:%M", "hour": "%m-%d %H:00", "day": "%Y-%m-%d"}
 
 
 def _value(name: str, units: int) -> str | int:
-    return format(from_base_units(units, "fil"), "f") if name in AMOUNT_FIGURES else units
+    return fil_decimal(units) if name in AMOUNT_FIGURES else units
 
 
 # What the charts draw: every figure's last value, plus the extremes that matter between two

@@ -1,14 +1,27 @@
-"""How FIL amounts read on pages and in messages: exact, grouped, with a real minus sign."""
+"""How FIL amounts read on pages, in charts and in messages: exact, with a real minus sign.
 
-from custody_portal.money import format_coin
+Integer arithmetic on attoFIL (no Decimal formatting): a 1 y chart and its table format a few
+thousand amounts per request, and `divmod` is several times faster than formatting a Decimal.
+The output is identical to `custody_portal.money.format_coin(…, "fil")` /
+`from_base_units` (tests/filecoin/test_display.py checks it).
+"""
 
 MINUS = "\u2212"
+ATTO = 10**18
+
+
+def fil_decimal(atto) -> str:
+    """attoFIL → "-1234.500000000000000000": an exact decimal string of FIL (API, CSV, JSON)."""
+    number = int(atto)
+    whole, fraction = divmod(abs(number), ATTO)
+    return f"{'-' if number < 0 else ''}{whole}.{fraction:018d}"
 
 
 def fil_text(atto) -> str:
-    """attoFIL → "1,234.500000000000000000 FIL", every decimal; fee debt gets a real minus
-    sign (−), so it reads as negative without colour; "—" when unknown."""
+    """attoFIL → "1,234.500000000000000000 FIL", every decimal, grouped; fee debt gets a real
+    minus sign (−) so it reads as negative without colour; "—" when unknown."""
     if atto is None or atto == "":
         return "—"
-    text = format_coin(atto, "fil")
-    return MINUS + text[1:] if text.startswith("-") else text
+    number = int(atto)
+    whole, fraction = divmod(abs(number), ATTO)
+    return f"{MINUS if number < 0 else ''}{whole:,}.{fraction:018d} FIL"

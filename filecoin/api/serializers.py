@@ -5,14 +5,13 @@ from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
-from custody_portal.money import from_base_units
-
+from ..display import fil_decimal
 from ..health import HEALTH_ORDER
 from ..models import AMOUNT_FIGURES, SECTOR_FIGURES
 
 
 def fil_text(atto) -> str | None:
-    return None if atto is None else format(from_base_units(atto, "fil"), "f")
+    return None if atto is None else fil_decimal(atto)
 
 
 @extend_schema_field(OpenApiTypes.DECIMAL)

@@ -23,10 +23,10 @@ from django.utils import timezone
 
 from custody_portal.audit import audit_record
 from custody_portal.errors import ApplicationError
-from custody_portal.money import from_base_units
 from custody_portal.redis import get_redis
 
 from .. import health
+from ..display import fil_decimal
 from ..models import StorageProvider, StorageProviderAlert
 
 logger = logging.getLogger(__name__)
@@ -52,7 +52,7 @@ _PROVIDER_FIELDS = (
 
 
 def _fil(value) -> str | None:
-    return None if value is None else format(from_base_units(value, "fil"), "f")
+    return None if value is None else fil_decimal(value)
 
 
 def _percent(ppm: int | None) -> str | None:
