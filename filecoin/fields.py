@@ -77,8 +77,10 @@ def sum_signed_base_units(qs: QuerySet, *fields: str, **aggregates) -> dict:
     `aggregates` (counts, minimums…) are computed in the same query and returned as they are.
     """
     if connections[qs.db].vendor != "sqlite":
-        row = qs.order_by().aggregate(**{f: Sum(f) for f in fields}, **aggregates)
-        return {**row, **{f: int(row[f] or 0) for f in fields}}
+        # Aliased: an aggregate named like a column would shadow it for the other aggregates.
+        row = qs.order_by().aggregate(**{f"{f}__sum": Sum(f) for f in fields}, **aggregates)
+        result = {name: row[name] for name in aggregates}
+        return {**result, **{f: int(row[f"{f}__sum"] or 0) for f in fields}}
     slices = {}
     for f in fields:
         slices[f"{f}__n"] = Count(f)
