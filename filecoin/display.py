@@ -25,3 +25,19 @@ def fil_text(atto) -> str:
     number = int(atto)
     whole, fraction = divmod(abs(number), ATTO)
     return f"{MINUS if number < 0 else ''}{whole:,}.{fraction:018d} FIL"
+
+
+def short_ago(moment, now) -> str:
+    """ "just now", "5 min ago", "3 h ago", "2 days ago" — cheap enough for a 100-row table
+    (Django's timesince is ~10× slower and the list shows two ages per provider)."""
+    if moment is None:
+        return "never"
+    seconds = int((now - moment).total_seconds())
+    if seconds < 60:
+        return "just now"
+    if seconds < 3600:
+        return f"{seconds // 60} min ago"
+    if seconds < 86400:
+        return f"{seconds // 3600} h ago"
+    days = seconds // 86400
+    return f"{days} day{'s' if days != 1 else ''} ago"

@@ -113,7 +113,15 @@ def _since(now: datetime) -> datetime | None:
     readings = SectorSnapshot.objects.all()
     if previous is not None:
         readings = readings.filter(taken_at__gte=previous - WATERMARK_MARGIN)
-    oldest = readings.aggregate(oldest=Min("last_updated_at"))["oldest"]
+    # Per provider, then the minimum here: a plain MIN() lets PostgreSQL walk the
+    # last_updated_at index from the oldest reading, filtering millions of rows on taken_at;
+    # grouped, it reads the few recent rows through the taken_at index.
+    oldest = min(
+        readings.values("provider_id")
+        .annotate(oldest=Min("last_updated_at"))
+        .values_list("oldest", flat=True),
+        default=None,
+    )
     if oldest is None:
         return None
     hour = _floor(oldest, "hour")

@@ -21,6 +21,8 @@ from ..models import StorageProvider, StorageProviderAlert
 from ..services import TASK_STORAGE_PROVIDERS
 
 ALERTS_PAGE_SIZE = 50
+# The list page shows the open alerts needing attention first; the rest are one click away.
+ALERTS_ON_LIST = 20
 
 
 def not_found(request: HttpRequest, message: str) -> HttpResponse:
@@ -43,11 +45,15 @@ class ProviderListView(ViewerRequiredMixin, View):
         sort = request.GET.get("sort", selectors.DEFAULT_SORT)
         sort = sort if sort in selectors.SORTS else selectors.DEFAULT_SORT
         providers = selectors.provider_list(sort=sort, now=now)
+        open_alerts = selectors.open_alerts_queryset(now=now)
+        alerts = list(open_alerts[:ALERTS_ON_LIST])
+        alert_count = len(alerts) if len(alerts) < ALERTS_ON_LIST else open_alerts.count()
         context = {
             "nav": "filecoin",
             "providers": providers,
             "totals": selectors.provider_totals(providers),
-            "alerts": list(selectors.open_alerts_queryset(now=now)),
+            "alerts": alerts,
+            "open_alert_count": alert_count,
             "sort": sort,
             "columns": selectors.sort_columns(sort),
             "fresh": freshness(TASK_STORAGE_PROVIDERS),
