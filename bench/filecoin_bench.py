@@ -73,11 +73,20 @@ def timed(call, **kwargs) -> tuple[float, object]:
 
 
 def empty_filecoin_tables() -> None:
+    """Start from nothing (a previous run's data would skew sizes and timings)."""
+    from django.db import connection
+
     from custody_portal.models import RefreshRun
     from filecoin.models import SectorRollup, SectorSnapshot, StorageProvider, StorageProviderAlert
 
-    for model in (StorageProviderAlert, SectorRollup, SectorSnapshot, StorageProvider):
-        model.objects.all().delete()
+    models = (StorageProviderAlert, SectorRollup, SectorSnapshot, StorageProvider)
+    if connection.vendor == "postgresql":
+        tables = ", ".join(m._meta.db_table for m in models)
+        with connection.cursor() as cursor:
+            cursor.execute(f"TRUNCATE {tables}")
+    else:
+        for model in models:
+            model.objects.all().delete()
     RefreshRun.objects.filter(
         task__in=("refresh_storage_providers", "rollup_sector_snapshots")
     ).delete()
@@ -190,6 +199,18 @@ def analyze(*, vacuum: bool = False) -> None:
     if connection.vendor == "postgresql":
         with connection.cursor() as cursor:
             cursor.execute("VACUUM ANALYZE" if vacuum else "ANALYZE")
+
+
+def compact() -> None:
+    """Give the pruned space back (VACUUM FULL; SQLite: VACUUM) so the sizes after the roll-up
+    are the steady state of a year of history, not the high-water mark of the bulk load."""
+    from django.db import connection
+
+    with connection.cursor() as cursor:
+        if connection.vendor == "postgresql":
+            cursor.execute("VACUUM FULL ANALYZE filecoin_sectorsnapshot, filecoin_sectorrollup")
+        else:
+            cursor.execute("VACUUM")
 
 
 def sizes() -> dict[str, str]:
@@ -380,6 +401,7 @@ def main() -> int:
         )
         incremental_s, incremental = timed(services.sector_rollups_refresh)
         services.storage_provider_alerts_sync()
+        compact()
         after = sizes()
         long = measure(client, provider_id, args.requests)
         floor_page = time_url(client, "/healthz", args.requests)["median"]
@@ -468,7 +490,7 @@ def report(
     print("\nDatabase size")
     print(
         table(
-            ["", "before roll-up", "after roll-up and pruning"],
+            ["", "before roll-up", "after roll-up, pruning, VACUUM (steady state)"],
             [[k, before.get(k, ""), after.get(k, "")] for k in after],
         )
     )

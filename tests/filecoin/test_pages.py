@@ -232,3 +232,18 @@ def test_snapshots_are_history_not_overwritten(viewer_client):
     with pytest.raises(IntegrityError), transaction.atomic():
         SectorSnapshotFactory(provider=provider, last_updated_at=at, faulty_sectors=9)
     assert SectorSnapshot.objects.get(provider=provider).faulty_sectors == 1
+
+
+def test_the_list_shows_the_open_alerts_needing_attention_first_and_counts_the_rest(
+    viewer_client,
+):
+    for _ in range(23):
+        StorageProviderFactory(faulty_sectors=1)
+    storage_provider_alerts_sync()
+
+    html = viewer_client.get("/filecoin/").content.decode()
+    alerts_block = html.split('data-testid="open-alerts"')[1].split("</section>")[0]
+
+    assert 'data-testid="open-alert-count">(23)' in html
+    assert alerts_block.count('data-testid="alert-row"') == 20
+    assert "23 open alerts in all" in alerts_block
