@@ -23,7 +23,8 @@ DEPLOY_CHECK_ENV := DJANGO_SETTINGS_MODULE=custody_portal.settings.production \
 	REDIS_URL=redis://redis.example.com:6379/0 \
 	BALANCE_API_URL=https://balance.example.com \
 	BALANCE_ACCESS_ID=lint-access-id \
-	BALANCE_SECRET_KEY=lint-secret-key
+	BALANCE_SECRET_KEY=lint-secret-key \
+	BALANCE_NETWORK=mainnet
 
 .PHONY: help venv run test lint bench chromium
 
@@ -65,6 +66,8 @@ run: venv
 	echo "  balance  $$balance"
 	echo "  redis    $$redis"
 	python manage.py seed_demo | sed 's/^/  /'
+	echo "  payouts  draft one as 'operator' at /payouts/new/, approve it as 'approver' with a code"
+	echo "           from the authenticator above (or set one up at /account/two-factor/)."
 	echo "  Ctrl-C stops every process."
 	echo "================================================================================"
 	echo

@@ -4,8 +4,10 @@
 
 In process: times `balance.sandbox.data.generate(seed, N)` (best of --repeat), then serves a
 fresh app with waitress on a free loopback port and walks `GET /api/v1/wallets` with
-`after=end_cursor` until the last page, every request signed with `balance.signing`. Prints the
-figures; nothing is asserted about speed (the tests only check behaviour).
+`after=end_cursor` until the last page, every request signed with `balance.signing`; then
+walks it again through `BalanceClient.iter_wallet_pages` (its shape checks and typed
+wallets included). Prints the figures; nothing is asserted about speed (the tests only check
+behaviour).
 """
 
 import argparse
@@ -22,6 +24,7 @@ import requests
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
+from balance.client import BalanceClient  # noqa: E402
 from balance.sandbox.app import make_app  # noqa: E402
 from balance.sandbox.data import generate  # noqa: E402
 from balance.sandbox.server import make_server  # noqa: E402
@@ -87,6 +90,10 @@ def main() -> int:
         start = time.perf_counter()
         seen, pages, latencies = walk_wallets(base_url, args.page_size)
         total = time.perf_counter() - start
+        client = BalanceClient(base_url=base_url, access_id=ACCESS_ID, secret_key=SECRET_KEY)
+        start = time.perf_counter()
+        typed = sum(len(page) for page in client.iter_wallet_pages(page_size=args.page_size))
+        client_total = time.perf_counter() - start
     finally:
         # Let the worker threads finish their tasks before the sockets go away.
         server.task_dispatcher.shutdown()
@@ -97,6 +104,10 @@ def main() -> int:
     print(f"  {seen:,} wallets in {pages} pages: {total:.2f} s total")
     median_ms = statistics.median(latencies) * 1000
     print(f"  per page: median {median_ms:.1f} ms   p95 {p95 * 1000:.1f} ms")
+    print(f"BalanceClient wallet walk: {typed:,} wallets in {client_total:.2f} s")
+    if typed != args.wallets:
+        print(f"ERROR: the client read {typed} wallets, expected {args.wallets}", file=sys.stderr)
+        return 1
     if seen != args.wallets:
         print(f"ERROR: walked {seen} wallets, expected {args.wallets}", file=sys.stderr)
         return 1

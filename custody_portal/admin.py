@@ -1,4 +1,4 @@
-"""Admin views of the shared models. The audit trail and refresh runs are read-only: they are
+"""Admin views of the shared models. The audit log and refresh runs are read-only: they are
 records of what happened, written only by services."""
 
 from django.contrib import admin
@@ -21,11 +21,22 @@ class ReadOnlyAdmin(admin.ModelAdmin):
 
 @admin.register(AuditEvent)
 class AuditEventAdmin(ReadOnlyAdmin):
-    list_display = ("created_at", "actor", "action", "object_type", "object_id", "wallet_id")
+    """The audit log, read-only: no add, change or delete (the model and the database refuse
+    them too). The actor's name is read from the event, so the list joins no table."""
+
+    list_display = (
+        "sequence",
+        "created_at",
+        "actor_username",
+        "action",
+        "object_type",
+        "object_id",
+        "wallet_id",
+    )
     list_filter = ("action", "object_type")
-    search_fields = ("object_id", "message", "actor__username", "=wallet_id")
-    list_select_related = ("actor",)
+    search_fields = ("=actor_username", "object_id", "message", "=wallet_id")
     date_hierarchy = "created_at"
+    ordering = ("-sequence",)
 
 
 @admin.register(RefreshRun)

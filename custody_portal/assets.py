@@ -41,24 +41,46 @@ ASSETS: dict[str, Asset] = {
         Asset("etc", "Ethereum Classic", 18, "Gwei"),
         Asset("eigen", "Eigen", 18, "Gwei"),
         Asset("lseth", "Liquid Staking ETH", 18, "Gwei"),
+        Asset("xmr", "Monero", 12, "Atomic Units/B", base_unit="piconero"),
     )
 }
 
 SUB_ADDRESS_ASSETS: tuple[str, ...] = tuple(t for t, a in ASSETS.items() if a.sub_addresses)
 BATCH_SEND_ASSETS: tuple[str, ...] = tuple(t for t, a in ASSETS.items() if a.batch_send)
 
-# Decimals for a ticker we have never heard of: refuse to guess silently, use 18 and say so
-# in the UI (unknown assets are shown with their ticker in upper case).
-DEFAULT_DECIMALS = 18
+
+class UnknownAsset(KeyError):
+    """A ticker the registry does not know. Its decimals are unknown, so no amount of it can be
+    converted: guessing (say 18) would scale a balance or a payout by powers of ten."""
+
+    def __init__(self, ticker: object) -> None:
+        super().__init__(ticker)
+        self.ticker = ticker
+
+    def __str__(self) -> str:  # KeyError's own str() is the repr of its argument
+        return f"The portal does not know the asset “{self.ticker}” (its decimals are unknown)."
+
+
+def find_asset(ticker: str | None) -> Asset | None:
+    """The registry entry for `ticker` (any case), or None: for display code that must cope
+    with tickers Balance returns but the registry does not know."""
+    if not isinstance(ticker, str):
+        return None
+    return ASSETS.get(ticker.lower())
 
 
 def get_asset(ticker: str) -> Asset:
-    """The registry entry for `ticker`; an unknown ticker gets a generic 18-decimal entry."""
-    ticker = ticker.lower()
-    asset = ASSETS.get(ticker)
+    """The registry entry for `ticker` (any case); UnknownAsset when there is none."""
+    asset = find_asset(ticker)
     if asset is None:
-        return Asset(ticker, ticker.upper(), DEFAULT_DECIMALS, "")
+        raise UnknownAsset(ticker)
     return asset
+
+
+def asset_name(ticker: str) -> str:
+    """The display name: the registry's, or the ticker in upper case for an unknown asset."""
+    asset = find_asset(ticker)
+    return asset.name if asset else str(ticker).upper()
 
 
 def asset_choices() -> list[tuple[str, str]]:

@@ -39,6 +39,18 @@ class ReadOrOperate(BasePermission):
         user = request.user
         if not (user and user.is_authenticated):
             return False
-        if request.method in SAFE_METHODS:
-            return user.has_perm(VIEW)
-        return user.has_perm(OPERATE)
+        reading = request.method in SAFE_METHODS
+        if user.has_perm(VIEW if reading else OPERATE):
+            return True
+        # Instances live for one request: the message can name who is asking.
+        self.message = role_needed_message(VIEWER if reading else OPERATOR, user)
+        return False
+
+
+def role_needed_message(role: str, user) -> str:
+    """ "This needs the operator role. You are signed in as otto (viewer). …" (pages and API)."""
+    roles = ", ".join(sorted(user.groups.values_list("name", flat=True))) or "no role"
+    return (
+        f"This needs the {role} role. You are signed in as {user.get_username()} ({roles}). "
+        "Ask an administrator to give you that role."
+    )

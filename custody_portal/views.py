@@ -1,13 +1,16 @@
 """Home page and health check."""
 
+from django.contrib import messages
 from django.core.paginator import Paginator
 from django.db import connection
 from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.shortcuts import redirect
 from django.views import View
 from django.views.generic import TemplateView
 
+from .errors import ApplicationError
 from .htmx import render_page_or_fragment
-from .roles import ViewerRequiredMixin
+from .roles import OperatorRequiredMixin, ViewerRequiredMixin
 from .selectors import DATA_SETS, RUN_HISTORY_STATUSES, home_context, refresh_run_list
 
 RUNS_PAGE_SIZE = 50
@@ -23,6 +26,31 @@ class HomeView(ViewerRequiredMixin, TemplateView):
         context.update(home_context())
         context["nav"] = "home"
         return context
+
+
+class PendingRemovalConfirmView(OperatorRequiredMixin, View):
+    """The home page's "Confirm removal of N wallets": apply a removal a refresh held back.
+
+    The form carries the hash of the ids the page showed, so only that exact set is applied.
+    """
+
+    http_method_names = ["post"]
+
+    def post(self, request: HttpRequest, data_set: str) -> HttpResponse:
+        from wallets.services import pending_removal_confirm
+
+        try:
+            removed = pending_removal_confirm(
+                user=request.user, data_set=data_set, ids_hash=request.POST.get("ids_hash", "")
+            )
+        except ApplicationError as exc:
+            messages.error(request, exc.message)
+        else:
+            what = data_set.replace("_", " ")
+            messages.success(
+                request, f"Removal confirmed: {removed} {what} are now marked removed."
+            )
+        return redirect("home")
 
 
 class RefreshRunListView(ViewerRequiredMixin, View):

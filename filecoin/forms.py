@@ -47,7 +47,7 @@ class RewardWithdrawalForm(forms.Form):
         required=False,
         initial="medium",
         label="Fee",
-        help_text="slow, medium or fast, or a rate in nanoFIL",
+        help_text="slow, medium or fast, or a whole-number rate in nanoFIL",
         widget=forms.TextInput(attrs={"list": "fee-presets", "autocomplete": "off"}),
     )
     note = forms.CharField(

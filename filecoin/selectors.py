@@ -282,13 +282,10 @@ def refresh_history(*, limit: int = 10) -> list[RefreshRun]:
     )
 
 
-def reward_withdrawals(*, provider_id: int, limit: int = 10) -> list | None:
-    """The provider's `fil_reward` payouts, newest first; None while the payouts workflow
-    (issue 7) is not installed."""
-    try:
-        from payouts.models import Payout
-    except ImportError:
-        return None
+def reward_withdrawals(*, provider_id: int, limit: int = 10) -> list:
+    """The provider's `fil_reward` payouts, newest first (the payouts app's rows)."""
+    from payouts.models import Payout
+
     return list(
         Payout.objects.filter(kind="fil_reward", storage_provider_id=provider_id)
         .select_related("created_by")

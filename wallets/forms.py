@@ -3,6 +3,7 @@
 from django import forms
 
 from custody_portal.assets import ASSETS
+from custody_portal.text import TextError, clean_text
 
 from .selectors import BALANCE_SORT_PREFIX, WalletFilters
 from .services import NAME_MAX_LENGTH, NOTES_MAX_LENGTH
@@ -65,11 +66,32 @@ class WalletFilterForm(forms.Form):
         )
 
 
+class CleanTextField(forms.CharField):
+    """Free text checked by `custody_portal.text.clean_text`: no control characters or bidi
+    overrides (the message names the character), NFC, stripped, at most `max_length`."""
+
+    def __init__(self, *, field: str, multiline: bool = False, **kwargs) -> None:
+        super().__init__(**kwargs)
+        self.field_word = field
+        self.multiline = multiline
+
+    def to_python(self, value) -> str:
+        value = super().to_python(value)
+        try:
+            return clean_text(
+                value, field=self.field_word, limit=self.max_length, multiline=self.multiline
+            )
+        except TextError as exc:
+            raise forms.ValidationError(exc.message, code="text") from exc
+
+
 class _NameNotesForm(forms.Form):
     """The two fields a person may set on a sub-address, with Balance's limits."""
 
-    name = forms.CharField(required=False, max_length=NAME_MAX_LENGTH, label="Name")
-    notes = forms.CharField(
+    name = CleanTextField(field="name", required=False, max_length=NAME_MAX_LENGTH, label="Name")
+    notes = CleanTextField(
+        field="notes",
+        multiline=True,
         required=False,
         max_length=NOTES_MAX_LENGTH,
         label="Notes",
@@ -89,12 +111,33 @@ class SubAddressCreateForm(_NameNotesForm):
 
 
 class SubAddressEditForm(_NameNotesForm):
-    """Inline edit of one sub-address's name and notes."""
+    """Inline edit of one sub-address's name and notes.
+
+    A field absent from the POST (not merely empty) is left unchanged at Balance: `changes()`
+    gives None for it. An empty field clears it.
+    """
 
     def __init__(self, *args, asset: str, **kwargs) -> None:
         super().__init__(*args, prefix=f"edit-{asset}", **kwargs)
         for name in self.fields:
             self.fields[name].widget.attrs["data-testid"] = f"sub-address-edit-{name}-{asset}"
+
+    def clean(self):
+        cleaned = super().clean()
+        if self.is_bound and not any(self.add_prefix(name) in self.data for name in self.fields):
+            raise forms.ValidationError(
+                "Nothing to save: the form sent neither a name nor notes. Reload the page and "
+                "edit the sub-address again.",
+                code="empty",
+            )
+        return cleaned
+
+    def changes(self) -> dict[str, str | None]:
+        """name/notes for the service: the cleaned value, or None for a field not sent."""
+        return {
+            name: self.cleaned_data.get(name) if self.add_prefix(name) in self.data else None
+            for name in self.fields
+        }
 
 
 class WatchForm(forms.Form):

@@ -7,7 +7,7 @@ Balance. Amounts are integer base units (`BaseUnitsField`), never floats.
 from django.db import models
 from django.db.models import Q
 
-from custody_portal.assets import get_asset
+from custody_portal.assets import asset_name
 from custody_portal.fields import BaseUnitsField
 from custody_portal.money import format_coin
 
@@ -24,7 +24,8 @@ class Wallet(models.Model):
     custom_id = models.CharField(max_length=255, blank=True, default="", db_index=True)
     kind = models.CharField(max_length=16, db_index=True, help_text="warm or cold")
     description = models.TextField(blank=True, default="")
-    # The last refresh that saw the wallet in Balance's list.
+    # The last wallet list walk that saw the wallet (written by list walks only: a detail
+    # read never moves it, nor `removed_at`, so it cannot race a walk's removals).
     synced_at = models.DateTimeField()
     removed_at = models.DateTimeField(null=True, blank=True, db_index=True)
     # When the spendable balances were last read from the wallet detail endpoint. Indexed:
@@ -81,7 +82,7 @@ class WalletBalance(models.Model):
 
     @property
     def asset_name(self) -> str:
-        return get_asset(self.asset).name
+        return asset_name(self.asset)
 
 
 class FundingAddress(models.Model):
@@ -174,3 +175,45 @@ class ExternalAccountAddress(models.Model):
 
     def __str__(self) -> str:
         return f"{self.asset} {self.address}"
+
+
+class PendingRemoval(models.Model):
+    """A removal a refresh held back because its walk looked implausible (DESIGN.md §11.7).
+
+    A complete walk that returned nothing while the portal holds records, or that would remove
+    more than half of them, removes nothing: it stores the ids it would have removed here and
+    the run fails saying so. The next complete walk proposing the same ids applies them, and
+    so does an operator's confirmation on the home page; any other complete walk replaces or
+    clears the row. At most one row per data set.
+    """
+
+    class DataSet(models.TextChoices):
+        WALLETS = "wallets", "wallets"
+        EXTERNAL_ACCOUNTS = "external_accounts", "external accounts"
+
+    data_set = models.CharField(max_length=32, choices=DataSet.choices, unique=True)
+    # The Balance ids the walk did not return, sorted; `ids_hash` names exactly this set, so
+    # an agreeing walk or a confirmation applies what was shown, not a set that moved since.
+    ids = models.JSONField()
+    ids_hash = models.CharField(max_length=64)
+    active_count = models.PositiveIntegerField(help_text="Active records the portal held.")
+    seen_count = models.PositiveIntegerField(help_text="Records the walk returned.")
+    first_run = models.ForeignKey(
+        "custody_portal.RefreshRun",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        help_text="The run whose walk first proposed this removal.",
+    )
+    created_at = models.DateTimeField()
+
+    class Meta:
+        ordering = ["data_set"]
+
+    def __str__(self) -> str:
+        return f"{self.count} {self.get_data_set_display()} pending removal"
+
+    @property
+    def count(self) -> int:
+        return len(self.ids)

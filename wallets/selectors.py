@@ -16,12 +16,12 @@ from django.db.models import (
     QuerySet,
 )
 
-from custody_portal.assets import SUB_ADDRESS_ASSETS, get_asset
+from custody_portal.assets import SUB_ADDRESS_ASSETS, asset_name
 from custody_portal.fields import sum_base_units
 from custody_portal.models import AuditEvent
 from custody_portal.money import format_coin
 
-from .models import ExternalAccount, SubAddress, Wallet, WalletBalance
+from .models import ExternalAccount, PendingRemoval, SubAddress, Wallet, WalletBalance
 
 WALLET_SORTS = ("name", "-name", "id", "-id")
 BALANCE_SORT_PREFIX = "balance:"
@@ -111,8 +111,8 @@ def sub_address_list(*, wallet_id: int, asset: str) -> QuerySet[SubAddress]:
 
 
 def wallet_audit_events(*, wallet_id: int, limit: int = 50) -> list[AuditEvent]:
-    """The newest audit events about one wallet (one query, actors joined)."""
-    return list(AuditEvent.objects.filter(wallet_id=wallet_id).select_related("actor")[:limit])
+    """The newest audit events about one wallet (one query: the actor's name is on the event)."""
+    return list(AuditEvent.objects.filter(wallet_id=wallet_id)[:limit])
 
 
 @dataclass(frozen=True)
@@ -125,7 +125,7 @@ class Holding:
 
     @property
     def name(self) -> str:
-        return get_asset(self.asset).name
+        return asset_name(self.asset)
 
     @property
     def display(self) -> str:
@@ -194,3 +194,8 @@ def unknown_spendable_wallet_count() -> int:
         .distinct()
         .count()
     )
+
+
+def pending_removal_list() -> list[PendingRemoval]:
+    """Removals a refresh held back, waiting for an agreeing walk or an operator (one query)."""
+    return list(PendingRemoval.objects.order_by("data_set"))

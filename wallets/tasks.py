@@ -12,7 +12,7 @@ from redis.exceptions import RedisError
 
 from balance.errors import BalanceError
 from custody_portal.errors import ApplicationError
-from custody_portal.refresh import RefreshAlreadyRunning
+from custody_portal.refresh import RefreshAlreadyRunning, RefreshLockLost
 
 from . import services
 
@@ -26,8 +26,10 @@ def _run(name: str, call, **kwargs) -> dict | None:
         logger.info("%s: another run is in progress; skipped", name)
     except BalanceError as exc:
         logger.warning("%s failed: %s", name, exc)
-    except ApplicationError as exc:
+    except ApplicationError as exc:  # e.g. RefreshRefused: a removal held back, on the run
         logger.warning("%s: %s", name, exc.message)
+    except RefreshLockLost as exc:  # recorded on the run; the next beat tick starts over
+        logger.error("%s: %s", name, exc)
     except RedisError as exc:  # the lock is unavailable: the next beat tick tries again
         logger.error("%s: Redis is unreachable, not started: %s", name, exc)
     return None

@@ -3,7 +3,9 @@
 Validation is atomic: nothing changes unless every destination is valid and the source can pay
 the total. On success the source is debited, internal destination wallets are credited, and
 one internal transaction (`is_batched: true`, `status: "completed"`) records the batch. The
-control surface can make calls reject, or commit and then time out / answer 500.
+control surface can make calls reject, or commit and then time out / answer 500 / cut the
+connection (`POST /_sandbox/send_batch_now`), and can make batches stay pending and then
+complete or fail (`POST /_sandbox/batches`).
 """
 
 import time
@@ -12,10 +14,10 @@ from typing import Any
 from .addresses import is_valid_testnet_address
 from .catalog import BATCH_SEND_ASSETS, fee_preset
 from .data import txid
-from .http import ApiError, Request, Response, Route, bad_request, check_keys, not_found, strict_int
+from .http import Request, Response, Route, bad_request, check_keys, not_found, strict_int
 from .models import BatchDestination, Transaction
 from .render import amount, transaction_struct
-from .state import SandboxState
+from .state import BatchOutcome, SandboxState
 
 BODY_KEYS = ("source_wallet_id", "asset", "destinations")
 DESTINATION_KEYS = ("type", "id", "amount", "public_address")
@@ -96,31 +98,53 @@ def _validate(state: SandboxState, data: dict[str, Any]) -> tuple[int, str, list
     return source_id, asset, destinations
 
 
+def _take_outcome(state: SandboxState) -> BatchOutcome:
+    """The outcome control for this batch, counting it down."""
+    outcome = state.controls.batch_outcome
+    if outcome.mode != "pending":
+        return outcome
+    if outcome.remaining is not None:
+        outcome.remaining -= 1
+        if outcome.remaining <= 0:
+            state.controls.batch_outcome = BatchOutcome()
+    return outcome
+
+
 def _commit(
     state: SandboxState, source_id: int, asset: str, destinations: list[BatchDestination]
 ) -> Transaction:
-    """Move the funds and record the batch; the caller holds the lock."""
+    """Move the funds and record the batch; the caller holds the lock.
+
+    By default the batch completes at once. Under a `pending` outcome control the total is
+    held on the source (spendable drops, the total stays) and the batch settles later
+    (`SandboxState._settle_batch`).
+    """
     now = int(time.time())
     total = sum(d.amount for d in destinations)
-    state.wallets[source_id].debit(asset, total)
-    for dest in destinations:
-        if dest.type == "wallet":
-            state.credit(state.wallets[dest.id], asset, dest.amount)
-    tx_id = state.next_transaction_id()
+    outcome = _take_outcome(state)
+    source = state.wallets[source_id]
     tx = Transaction(
-        id=tx_id,
+        id=state.next_transaction_id(),
         kind="internal",
         asset=asset,
         amount=total,
         created_at=now,
-        completed_at=now,
-        status="completed",
         source_wallet_id=source_id,
         destinations=destinations,
-        hash=txid(state.seed, "batch", tx_id),
         fee_rate=str(fee_preset(asset, "medium")),
         is_batched=True,
     )
+    tx.hash = txid(state.seed, "batch", tx.id)
+    if outcome.mode == "pending":
+        source.hold(asset, total)
+        tx.status, tx.final_status = outcome.status, outcome.then
+        tx.complete_at_step = state.current_step() + outcome.after_ticks
+        return state.add_transaction(tx)
+    source.debit(asset, total)
+    for dest in destinations:
+        if dest.type == "wallet":
+            state.credit(state.wallets[dest.id], asset, dest.amount)
+    tx.status, tx.completed_at = "completed", now
     return state.add_transaction(tx)
 
 
@@ -144,15 +168,22 @@ def send_batch_now(state: SandboxState, request: Request) -> Response:
         batch = state.controls.batch
         message, status, delay = batch.message, batch.status, batch.delay_s
         if _take_mode(state, batch.mode == "reject") == "reject":
-            raise ApiError(status, message or "Batch withdrawal rejected by the sandbox")
+            return Response(
+                status,
+                {"error": message or "Batch withdrawal rejected by the sandbox"},
+                fault={"kind": "reject", "commit": False, "handled_status": None},
+            )
         source_id, asset, destinations = _validate(state, data)
         mode = _take_mode(state, True)
         tx = _commit(state, source_id, asset, destinations)
         body = transaction_struct(tx, state)
+    fault = None if mode == "normal" else {"kind": mode, "commit": True, "handled_status": 200}
     if mode == "commit_then_500":
-        return Response(500, {"error": message or "Internal server error"})
+        return Response(500, {"error": message or "Internal server error"}, fault=fault)
     if mode == "commit_then_timeout":
-        return Response(200, body, delay_after=delay)
+        return Response(200, body, delay_after=delay, fault=fault)
+    if mode == "commit_then_reset":
+        return Response(None, None, reset=True, fault=fault)
     return Response(200, body)
 
 

@@ -130,16 +130,27 @@ def get_transaction(state: SandboxState, request: Request, transaction_id: str) 
 
 
 def list_wallet_transactions(state: SandboxState, request: Request, wallet_id: str) -> Response:
-    """GET /api/v1/wallets/:id/transactions — a bare array, newest first."""
-    keep = _transaction_filter(request.query)
+    """GET /api/v1/wallets/:id/transactions — a bare array, newest first (the documented
+    example); cursor pages like /transactions under the `paginate_wallet_transactions` option
+    (whether Balance paginates this list is not documented)."""
+    query = request.query
+    keep = _transaction_filter(query)
     with state.lock:
         state.sync()
         wallet = state.wallet(wallet_id)
-        ids = reversed(state.wallet_transactions.get(wallet.id, []))
-        txs = [state.transactions[i] for i in ids]
+        txs = state.transactions
+        ids = state.wallet_transactions.get(wallet.id, [])  # ascending: ids only grow
+        if state.controls.paginate_wallet_transactions:
+            page, page_info = paginate(ids, query, (lambda i: keep(txs[i])) if keep else None)
+            records = [(i, transaction_struct(txs[i], state, wallet_id=wallet.id)) for i in page]
+            return Response(200, envelope(page_info, records))
         return Response(
             200,
-            [transaction_struct(t, state, wallet_id=wallet.id) for t in txs if not keep or keep(t)],
+            [
+                transaction_struct(txs[i], state, wallet_id=wallet.id)
+                for i in reversed(ids)
+                if not keep or keep(txs[i])
+            ],
         )
 
 

@@ -37,6 +37,7 @@ def list_wallets(state: SandboxState, request: Request) -> Response:
     since = query_int(query, "created_since", "created_since must be a UNIX timestamp in seconds")
     custom_id = query.get("custom_id")
     with state.lock:
+        state.sync()  # pending transactions that settled move funds
         wallets = state.wallets
         keep = None
         if kind is not None or since is not None or custom_id is not None:
@@ -57,6 +58,7 @@ def list_wallets(state: SandboxState, request: Request) -> Response:
 def get_wallet(state: SandboxState, request: Request, wallet_id: str) -> Response:
     """GET /api/v1/wallets/:id — with spendable_balance and default_originator_entity."""
     with state.lock:
+        state.sync()
         wallet = state.wallet(wallet_id)
         return Response(200, wallet_struct(wallet, spendable=True, detail=True))
 
@@ -131,6 +133,7 @@ def list_sub_addresses(
 ) -> Response:
     """GET /api/v1/wallets/:wallet_id/assets/:currency — the funding addresses (array)."""
     with state.lock:
+        state.sync()
         wallet = state.wallet(wallet_id)
         asset = _sub_address_asset(currency)
         return Response(200, sub_address_list(wallet, asset))
@@ -209,6 +212,7 @@ def asset_holders(state: SandboxState, request: Request, currency: str) -> Respo
     if page < 1:
         raise bad_request("page must be a positive integer")
     with state.lock:
+        state.sync()
         holders = [w for w in state.wallets.values() if w.balances.get(currency, 0) > 0]
         if order_by == "balance":
             holders.sort(key=lambda w: (w.balances[currency], w.id), reverse=True)

@@ -2,8 +2,9 @@
 
 Request flow for `/api/…`: injected latency/faults → route (unknown → 404 "Not found") →
 optional User-Agent check → `balance.signing.verify_request` with the real method and the path
-as sent (no query) → handler → log the call (never its headers) → exact JSON. `/_sandbox/…` is
-unsigned and answers loopback clients only.
+as sent (no query) → handler → log the call (never its headers) → exact JSON. A fault rule
+with `commit` lets the request through first and then replaces, delays or drops its answer.
+`/_sandbox/…` is unsigned and answers loopback clients only.
 """
 
 import ipaddress
@@ -86,16 +87,17 @@ class SandboxApp:
         else:
             response = self._api(request, signed_path)
             self._log(request, response)
-        payload = dumps(response.body)
+        if response.reset:
+            # Nothing is written: the server closes the connection (server.py).
+            raise AbortConnection(request.path)
+        payload = response.raw if response.raw is not None else dumps(response.body)
         if response.delay_after:
             time.sleep(response.delay_after)  # commit-then-timeout: the client gives up first
-        status = f"{response.status} {_STATUS_TEXT.get(response.status, 'Status')}"
+        status_code = response.status or 500
+        status = f"{status_code} {_STATUS_TEXT.get(status_code, 'Status')}"
         start_response(
             status,
-            [
-                ("Content-Type", "application/json; charset=utf-8"),
-                ("Content-Length", str(len(payload))),
-            ],
+            [("Content-Type", response.content_type), ("Content-Length", str(len(payload)))],
         )
         return [payload]
 
@@ -151,10 +153,21 @@ class SandboxApp:
 
     def _api(self, request: Request, signed_path: str) -> Response:
         delay, fault = self._take_fault(request)
+        if fault is not None and fault.commit:
+            # The real handler runs first (a write commits); then the fault takes its answer.
+            response = _faulted(fault, self._handle(request, signed_path))
+            response.delay_after += delay  # logged first, then late: like commit_then_timeout
+            return response
         if delay:
             time.sleep(delay)
-        if fault is not None and fault.status is not None:
-            return Response(fault.status, fault.body)
+        if fault is not None and fault.kind != "latency":
+            return _faulted(fault, None)
+        response = self._handle(request, signed_path)
+        if fault is not None:
+            response.fault = _fault_note(fault, None)
+        return response
+
+    def _handle(self, request: Request, signed_path: str) -> Response:
         found = _match(API_ROUTES, request.method, request.path)
         if found is None:
             return Response(404, {"error": "Not found"})
@@ -200,11 +213,47 @@ class SandboxApp:
                 "method": request.method,
                 "path": request.path,
                 "query": request.query,
-                "status": response.status,
+                # The status the client received: null when the connection was cut instead.
+                "status": None if response.reset else response.status,
                 "body": body,
                 "at": _now_iso(),
+                "fault": response.fault,
             }
         )
+
+
+class AbortConnection(Exception):
+    """Raised by the app to close the connection without answering (a `reset` fault).
+
+    `server.py` turns it into waitress's own "client disconnected", which closes the socket
+    with nothing written: the client sees the connection end after its request was sent.
+    """
+
+
+def _fault_note(fault: Fault, handled: Response | None) -> dict[str, Any]:
+    """The call log's description of an injected fault."""
+    return {
+        "kind": fault.kind,
+        "commit": fault.commit,
+        "handled_status": handled.status if handled is not None else None,
+    }
+
+
+def _faulted(fault: Fault, handled: Response | None) -> Response:
+    """The answer of a fault rule; `handled` is the real answer it replaces (commit) or None."""
+    note = _fault_note(fault, handled)
+    if fault.reset:
+        return Response(None, None, reset=True, fault=note)
+    if fault.raw_body is not None:
+        status = fault.status if fault.status is not None else 200
+        return Response(
+            status, None, raw=fault.raw_body, content_type=fault.content_type, fault=note
+        )
+    if fault.status is not None:
+        return Response(fault.status, fault.body, fault=note)
+    assert handled is not None  # latency only, after the real handler ran
+    handled.fault = note
+    return handled
 
 
 def make_app(seed: int, wallets: int, access_id: str, secret_key: str) -> SandboxApp:

@@ -11,9 +11,25 @@ from typing import Any
 from .catalog import COINS
 from .http import Request, Response, Route, bad_request
 from .render import wallet_struct
-from .state import BatchMode, Fault, SandboxState
+from .state import BatchMode, BatchOutcome, Fault, SandboxState
 
-BATCH_MODES = ("normal", "reject", "commit_then_timeout", "commit_then_500")
+BATCH_MODES = ("normal", "reject", "commit_then_timeout", "commit_then_500", "commit_then_reset")
+BATCH_OUTCOMES = ("completed", "pending")
+# The documented statuses of a transaction still in progress (REFERENCE §5.1).
+PENDING_STATUSES = ("pending_approval", "approved", "pending_generation")
+FINAL_STATUSES = ("completed", "failed")
+FAULT_KEYS = (
+    "path",
+    "method",
+    "status",
+    "body",
+    "raw_body",
+    "content_type",
+    "reset",
+    "commit",
+    "latency_ms",
+    "count",
+)
 
 
 def _int(data: dict[str, Any], key: str, default: int | None, *, minimum: int = 0) -> int | None:
@@ -24,6 +40,20 @@ def _int(data: dict[str, Any], key: str, default: int | None, *, minimum: int = 
         value = int(value)
     if isinstance(value, bool) or not isinstance(value, int) or value < minimum:
         raise bad_request(f"{key} must be an integer ≥ {minimum}")
+    return value
+
+
+def _bool(data: dict[str, Any], key: str, default: bool) -> bool:
+    value = data.get(key, default)
+    if not isinstance(value, bool):
+        raise bad_request(f"{key} must be a boolean")
+    return value
+
+
+def _choice(data: dict[str, Any], key: str, default: str, choices: tuple[str, ...]) -> str:
+    value = data.get(key, default)
+    if value not in choices:
+        raise bad_request(f"{key} must be one of: {', '.join(choices)}")
     return value
 
 
@@ -77,8 +107,8 @@ def clear_calls(state: SandboxState, request: Request) -> Response:
 
 
 def add_fault(state: SandboxState, request: Request) -> Response:
-    """POST /_sandbox/faults {"path": regex, "method", "status", "body", "latency_ms", "count"}."""
-    data = request.json_object(("path", "method", "status", "body", "latency_ms", "count"))
+    """POST /_sandbox/faults — a rule for matching /api/ requests (README: "Faults")."""
+    data = request.json_object(FAULT_KEYS)
     try:
         pattern = re.compile(str(data.get("path") or ""))
     except re.error as exc:
@@ -88,7 +118,20 @@ def add_fault(state: SandboxState, request: Request) -> Response:
         raise bad_request("method must be a string or null")
     status = _int(data, "status", None, minimum=100)
     body = data.get("body")
-    if status is not None and body is None:
+    raw_body = data.get("raw_body")
+    reset = _bool(data, "reset", False)
+    if raw_body is not None and not isinstance(raw_body, str):
+        raise bad_request("raw_body must be a string")
+    if raw_body is not None and body is not None:
+        raise bad_request("give body or raw_body, not both")
+    if reset and (status is not None or body is not None or raw_body is not None):
+        raise bad_request("reset answers nothing: give no status, body or raw_body with it")
+    content_type = data.get("content_type", "text/html; charset=utf-8")
+    if not isinstance(content_type, str) or not content_type:
+        raise bad_request("content_type must be a non-empty string")
+    if "content_type" in data and raw_body is None:
+        raise bad_request("content_type only applies to raw_body")
+    if status is not None and body is None and raw_body is None:
         body = {"error": f"Sandbox injected fault (HTTP {status})"}
     fault = Fault(
         pattern=pattern,
@@ -98,6 +141,10 @@ def add_fault(state: SandboxState, request: Request) -> Response:
         latency_ms=_int(data, "latency_ms", 0) or 0,
         # Omitted count = null = until cleared (an absent key reads like null in JSON).
         remaining=_int(data, "count", None, minimum=1),
+        raw_body=raw_body.encode() if raw_body is not None else None,
+        content_type=content_type,
+        reset=reset,
+        commit=_bool(data, "commit", False),
     )
     with state.lock:
         state.controls.faults.append(fault)
@@ -141,6 +188,32 @@ def set_batch_mode(state: SandboxState, request: Request) -> Response:
     return Response(200, {"ok": True, "mode": mode})
 
 
+def set_batch_outcome(state: SandboxState, request: Request) -> Response:
+    """POST /_sandbox/batches {"mode": "pending"|"completed", "status", "then", "after_ticks",
+    "count"} — whether the next committed batches complete at once or stay pending first."""
+    data = request.json_object(("mode", "status", "then", "after_ticks", "count"))
+    outcome = BatchOutcome(
+        mode=_choice(data, "mode", "completed", BATCH_OUTCOMES),
+        status=_choice(data, "status", "pending_generation", PENDING_STATUSES),
+        then=_choice(data, "then", "completed", FINAL_STATUSES),
+        after_ticks=_int(data, "after_ticks", 1, minimum=1) or 1,
+        remaining=_int(data, "count", None, minimum=1),
+    )
+    with state.lock:
+        state.controls.batch_outcome = outcome
+    return Response(
+        200,
+        {
+            "ok": True,
+            "mode": outcome.mode,
+            "status": outcome.status,
+            "then": outcome.then,
+            "after_ticks": outcome.after_ticks,
+            "count": outcome.remaining,
+        },
+    )
+
+
 def add_wallets(state: SandboxState, request: Request) -> Response:
     """POST /_sandbox/wallets {"count": N} — append N generated wallets; returns their ids."""
     data = request.json_object(("count",))
@@ -181,7 +254,8 @@ def delete_wallet(state: SandboxState, request: Request, wallet_id: str) -> Resp
 
 
 def tick(state: SandboxState, request: Request) -> Response:
-    """POST /_sandbox/tick {"steps": N} — drift FIL sectors, complete pending withdrawals."""
+    """POST /_sandbox/tick {"steps": N} — drift FIL sectors, settle pending withdrawals and
+    pending batches that are due."""
     data = request.json_object(("steps",))
     with state.lock:
         state.controls.ticks += _int(data, "steps", 1) or 0
@@ -199,15 +273,24 @@ def set_rate_limit(state: SandboxState, request: Request) -> Response:
     return Response(200, {"ok": True})
 
 
+OPTION_KEYS = (
+    "require_user_agent",
+    "sector_step_seconds",
+    "batch_destinations",
+    "paginate_wallet_transactions",
+)
+_BOOLEAN_OPTIONS = ("require_user_agent", "batch_destinations", "paginate_wallet_transactions")
+
+
 def set_options(state: SandboxState, request: Request) -> Response:
-    """POST /_sandbox/options {"require_user_agent": bool, "sector_step_seconds": N}."""
-    data = request.json_object(("require_user_agent", "sector_step_seconds"))
+    """POST /_sandbox/options {"require_user_agent": bool, "sector_step_seconds": N,
+    "batch_destinations": bool, "paginate_wallet_transactions": bool} → every option."""
+    data = request.json_object(OPTION_KEYS)
     with state.lock:
         controls = state.controls
-        if "require_user_agent" in data:
-            if not isinstance(data["require_user_agent"], bool):
-                raise bad_request("require_user_agent must be a boolean")
-            controls.require_user_agent = data["require_user_agent"]
+        for key in _BOOLEAN_OPTIONS:
+            if key in data:
+                setattr(controls, key, _bool(data, key, False))
         if "sector_step_seconds" in data:
             # Keep the current step: the wall-clock part restarts from now at the new pace.
             controls.ticks = state.current_step()
@@ -216,7 +299,7 @@ def set_options(state: SandboxState, request: Request) -> Response:
         return Response(
             200,
             {
-                "require_user_agent": controls.require_user_agent,
+                **{key: getattr(controls, key) for key in _BOOLEAN_OPTIONS},
                 "sector_step_seconds": Decimal(str(controls.sector_step_seconds)),
             },
         )
@@ -232,6 +315,7 @@ ROUTES = [
     Route("DELETE", r"/_sandbox/faults", clear_faults),
     Route("POST", r"/_sandbox/latency", set_latency),
     Route("POST", r"/_sandbox/send_batch_now", set_batch_mode),
+    Route("POST", r"/_sandbox/batches", set_batch_outcome),
     Route("POST", r"/_sandbox/wallets", add_wallets),
     Route("POST", r"/_sandbox/wallets/(?P<wallet_id>\d+)/balances", set_balances),
     Route("DELETE", r"/_sandbox/wallets/(?P<wallet_id>\d+)", delete_wallet),

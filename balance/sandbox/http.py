@@ -33,11 +33,21 @@ def bad_request(message: str) -> ApiError:
 
 @dataclass
 class Response:
-    """What a handler answers. `delay_after` sleeps after the call is logged (timeouts)."""
+    """What a handler answers.
 
-    status: int
+    `delay_after` sleeps after the call is logged (timeouts). `raw` replaces the JSON body
+    with these exact bytes (sent as `content_type`). `reset` sends nothing at all: the server
+    closes the connection instead (see `server.py`). `fault` describes an injected
+    misbehaviour for the call log (None for a normal answer).
+    """
+
+    status: int | None
     body: Any
     delay_after: float = 0.0
+    raw: bytes | None = None
+    content_type: str = "application/json; charset=utf-8"
+    reset: bool = False
+    fault: dict[str, Any] | None = None
 
 
 def _reject_constant(name: str) -> Any:

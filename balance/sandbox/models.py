@@ -63,6 +63,19 @@ class Wallet:
         self.spendable[asset] = self.spendable.get(asset, 0) - units
         self.settle_sub_addresses(asset)
 
+    def hold(self, asset: str, units: int) -> None:
+        """Lock funds for a pending transaction: spendable drops, the total does not."""
+        self.spendable[asset] = self.spendable.get(asset, 0) - units
+
+    def release(self, asset: str, units: int) -> None:
+        """Give back a hold (the pending transaction failed)."""
+        self.spendable[asset] = self.spendable.get(asset, 0) + units
+
+    def spend_held(self, asset: str, units: int) -> None:
+        """The held funds leave (the pending transaction completed)."""
+        self.balances[asset] = self.balances.get(asset, 0) - units
+        self.settle_sub_addresses(asset)
+
     def settle_sub_addresses(self, asset: str) -> None:
         """Keep the sub-address balances within the wallet total after it shrank."""
         entries = self.sub_addresses.get(asset) or []
@@ -123,8 +136,10 @@ class Transaction:
     notes: str = ""
     is_batched: bool = False
     storage_provider_id: int | None = None
-    # Sandbox step at which a pending transaction completes (FIL withdrawals).
+    # Sandbox step at which a pending transaction settles (FIL withdrawals, pending batches),
+    # and the status it settles to (pending batches may fail).
     complete_at_step: int | None = None
+    final_status: str = "completed"
 
     def wallet_ids(self) -> set[int]:
         """Every wallet this transaction touches (for the wallet-scoped list)."""

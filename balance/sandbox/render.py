@@ -171,8 +171,9 @@ def _internal_struct(tx: Transaction, store: Any, wallet_id: int | None) -> dict
     elif first is not None:
         data["destination"] = _destination_struct(first, asset, store)
     data["is_batched"] = tx.is_batched
-    if tx.is_batched:
-        # Sandbox-only addition (README.md here): one batch, many lines.
+    if tx.is_batched and store.controls.batch_destinations:
+        # Sandbox-only, not in Balance's documentation (README.md here): the portal must never
+        # read it. `POST /_sandbox/options {"batch_destinations": false}` leaves it out.
         data["destinations"] = [_batch_line(d, asset, store) for d in tx.destinations]
     if tx.storage_provider_id is not None:
         data["data"] = {"fil": (tx.hash or "")[:16]}

@@ -3,8 +3,29 @@
 from typing import Any
 
 from waitress import create_server
+from waitress.channel import ClientDisconnected
+
+from .app import AbortConnection
 
 DEFAULT_THREADS = 8
+
+
+def abortable(app: Any) -> Any:
+    """`app`, with `AbortConnection` turned into waitress's `ClientDisconnected`.
+
+    Waitress answers any other exception with a 500 page; for `ClientDisconnected` raised
+    before anything was written it writes nothing and closes the connection. The client then
+    sees its request sent and the connection closed without an answer (http.client's
+    `RemoteDisconnected`): the `reset` faults of the control surface.
+    """
+
+    def serve_request(environ: dict[str, Any], start_response: Any) -> Any:
+        try:
+            return app(environ, start_response)
+        except AbortConnection as exc:
+            raise ClientDisconnected(f"sandbox reset fault on {exc}") from exc
+
+    return serve_request
 
 
 def make_server(host: str, port: int, app: Any, *, threads: int = DEFAULT_THREADS) -> Any:
@@ -13,7 +34,7 @@ def make_server(host: str, port: int, app: Any, *, threads: int = DEFAULT_THREAD
     `port=0` picks a free port: read it back from `server.effective_port`.
     """
     return create_server(
-        app,
+        abortable(app),
         host=host,
         port=port,
         # Several threads: a commit-then-timeout call sleeps in its thread for `delay_s`.

@@ -26,7 +26,13 @@ COLD_POOL_SIZE = 2
 
 @dataclass
 class Fault:
-    """An injected failure or delay for requests whose path matches `pattern`."""
+    """An injected failure or delay for requests whose path matches `pattern`.
+
+    What it answers, at most one of: `status` (+ JSON `body`), `raw_body` (bytes sent as
+    `content_type`), or `reset` (no answer, the connection is closed); none of them = latency
+    only. `commit`: the request is handled normally first (a write commits), and the fault
+    then replaces or delays its answer; otherwise the fault answers before routing and auth.
+    """
 
     pattern: Any  # compiled regex
     method: str | None
@@ -34,6 +40,19 @@ class Fault:
     body: Any
     latency_ms: int
     remaining: int | None  # None = until cleared
+    raw_body: bytes | None = None
+    content_type: str = "text/html; charset=utf-8"
+    reset: bool = False
+    commit: bool = False
+
+    @property
+    def kind(self) -> str:
+        """What the fault does, for the call log: reset, raw_body, status or latency."""
+        if self.reset:
+            return "reset"
+        if self.raw_body is not None:
+            return "raw_body"
+        return "status" if self.status is not None else "latency"
 
 
 @dataclass
@@ -48,6 +67,19 @@ class BatchMode:
 
 
 @dataclass
+class BatchOutcome:
+    """What happens to the next committed batches: `completed` at once (the default), or
+    `pending`: they start as `status` and become `then` (completed | failed) after
+    `after_ticks` steps of the sandbox clock. `remaining` batches, then back to the default."""
+
+    mode: str = "completed"
+    status: str = "pending_generation"
+    then: str = "completed"
+    after_ticks: int = 1
+    remaining: int | None = None
+
+
+@dataclass
 class Controls:
     """Test knobs; all cleared by a reset."""
 
@@ -55,11 +87,16 @@ class Controls:
     faults: list[Fault] = field(default_factory=list)
     latency_ms: int = 0
     batch: BatchMode = field(default_factory=BatchMode)
+    batch_outcome: BatchOutcome = field(default_factory=BatchOutcome)
     require_user_agent: bool = False
     termination_fees_window_s: float = DEFAULT_TERMINATION_FEES_WINDOW_S
     last_termination_call: float | None = None
     sector_step_seconds: float = DEFAULT_SECTOR_STEP_SECONDS
     ticks: int = 0
+    # Sandbox-only `destinations` array on batch transactions (README: never read by the portal).
+    batch_destinations: bool = True
+    # Cursor pages for GET /api/v1/wallets/:id/transactions (undocumented; default bare array).
+    paginate_wallet_transactions: bool = False
 
 
 class SandboxState:
@@ -205,11 +242,33 @@ class SandboxState:
         return step
 
     def _complete(self, tx: Transaction, now: int) -> None:
+        if tx.is_batched:
+            self._settle_batch(tx, now)
+            return
         tx.status, tx.completed_at, tx.complete_at_step = "completed", now, None
         tx.block = 3_000_000 + tx.id
         wallet = self.wallets.get(tx.destination_wallet_id)
         if wallet is not None:
             self.credit(wallet, tx.asset, tx.amount)
+
+    def _settle_batch(self, tx: Transaction, now: int) -> None:
+        """A pending batch reaches its final status: completed (the held funds leave the
+        source, wallet destinations are credited) or failed (the hold is released; it was
+        never broadcast, so it has no on-chain id)."""
+        source = self.wallets.get(tx.source_wallet_id)
+        tx.complete_at_step = None
+        if tx.final_status == "failed":
+            tx.status, tx.hash = "failed", None
+            if source is not None:
+                source.release(tx.asset, tx.amount)
+            return
+        tx.status, tx.completed_at = "completed", now
+        if source is not None:
+            source.spend_held(tx.asset, tx.amount)
+        for dest in tx.destinations:
+            wallet = self.wallets.get(dest.id) if dest.type == "wallet" else None
+            if wallet is not None:
+                self.credit(wallet, tx.asset, dest.amount)
 
     def credit(self, wallet: Wallet, asset: str, units: int) -> None:
         """Credit `wallet`, giving it a deposit address if it never held `asset`."""

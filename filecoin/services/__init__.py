@@ -13,12 +13,7 @@ from .termination import (
     termination_fees_enqueue_due,
     termination_queue_state,
 )
-from .withdrawals import (
-    WithdrawalInvalid,
-    payouts_available,
-    reward_withdrawal_check,
-    reward_withdrawal_request,
-)
+from .withdrawals import WithdrawalInvalid, reward_withdrawal_check, reward_withdrawal_request
 
 __all__ = [
     "TASK_ROLLUP",
@@ -28,7 +23,6 @@ __all__ = [
     "alert_acknowledge",
     "alert_mute",
     "alert_unmute",
-    "payouts_available",
     "reward_withdrawal_check",
     "reward_withdrawal_request",
     "sector_rollups_refresh",

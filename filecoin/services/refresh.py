@@ -11,14 +11,13 @@ import logging
 from django.db.models import Q
 from django.utils import timezone
 
-from balance.errors import BalanceRejected
+from balance.errors import BalanceRejected, BalanceUnexpectedResponse
 from custody_portal.refresh import refresh_run
 from wallets.models import Wallet, WalletBalance
 from wallets.services.balance import balance_client
 from wallets.services.store import note_truncated
 
 from ..models import StorageProvider
-from .balance import list_storage_providers
 from .readings import ASSET, GarbledReading, reading_from_balance
 from .removal import check_removals
 from .store import mark_removed, store_readings
@@ -43,12 +42,14 @@ def wallets_to_walk() -> list[int]:
 def storage_providers_refresh(*, allow_mass_removal: bool = False) -> dict:
     """Read every storage provider of the FIL wallets from Balance into the local copy.
 
-    Per wallet: the provider list, then each provider's detail with its sector summary.
-    Balance refusing one wallet or one provider (4xx), or one garbled detail, is reported in
-    `counts["errors"]` and leaves that part as it was; unavailability or a credentials problem
-    fails the run. Providers Balance no longer returns (for a wallet whose list was read, or
-    whose wallet is gone) are marked removed — unless the walk looks wrong
-    (`removal.check_removals`), which fails the run and removes nothing.
+    Per wallet: the provider list (the client reads it strictly: an answer without a
+    `storage_providers` array is BalanceUnexpectedResponse, never "no providers"), then each
+    provider's detail with its sector summary.
+    Balance refusing one wallet or one provider (4xx), or one unreadable or incomplete detail,
+    is reported in `counts["errors"]` and leaves that part as it was; an unreadable list,
+    unavailability or a credentials problem fails the run. Providers Balance no longer returns
+    (for a wallet whose list was read, or whose wallet is gone) are marked removed — unless
+    the walk looks wrong (`removal.check_removals`), which fails the run and removes nothing.
     Raises RefreshAlreadyRunning, or a BalanceError after recording it on the run.
     """
     with refresh_run(TASK_STORAGE_PROVIDERS) as run:
@@ -74,7 +75,7 @@ def storage_providers_refresh(*, allow_mass_removal: bool = False) -> dict:
         for wallet_id in wallets_to_walk():
             counts["wallets"] += 1
             try:
-                listed = list_storage_providers(client, wallet_id)
+                listed = client.list_storage_providers(wallet_id)
             except BalanceRejected as exc:
                 errors.append(f"wallet {wallet_id}: {exc.message}")
                 continue
@@ -89,6 +90,10 @@ def storage_providers_refresh(*, allow_mass_removal: bool = False) -> dict:
                         reading_from_balance(detail, wallet_id=wallet_id, truncated=truncated)
                     )
                 except BalanceRejected as exc:
+                    errors.append(f"storage provider {item.id}: {exc.message}")
+                except BalanceUnexpectedResponse as exc:
+                    # One unreadable detail must not stop the others (the list was read, so
+                    # the provider is not a removal candidate either).
                     errors.append(f"storage provider {item.id}: {exc.message}")
                 except GarbledReading as exc:
                     errors.append(f"storage provider {item.id}: unreadable answer ({exc})")

@@ -1,18 +1,13 @@
 """Reward withdrawals: the provider page's form, checked here, created by the payouts workflow.
 
 A withdrawal is a payout of kind `fil_reward` (issue 7): a second staffer approves it and the
-portal sends it exactly once. This module checks what only the Filecoin side knows, before
-anything is created — the amount is exact attoFIL and within the provider's available balance,
-and a provider in fee debt cannot withdraw at all — then hands over to
-`payouts.services.payout_create_fil_reward`, which validates again (fees, policy) and raises
-`PayoutInvalid` with per-field errors.
-
-The payouts workflow is built separately; until it is installed `payouts_available()` is
-False and the form says so instead of failing.
+portal sends it exactly once. This module checks what the Filecoin side knows, before anything
+is created — the amount is exact attoFIL and within what is left of the provider's available
+balance once its other open withdrawals are counted, and a provider in fee debt cannot
+withdraw at all — then hands over to `payouts.services.payout_create_fil_reward`, which
+validates again (wallet, fee, policy) and raises `PayoutInvalid` with per-field errors. The
+send step checks the provider against Balance once more before anything leaves.
 """
-
-import importlib
-from decimal import Decimal, InvalidOperation
 
 from django.contrib.auth.base_user import AbstractBaseUser
 
@@ -24,6 +19,8 @@ from ..models import StorageProvider
 
 FEE_PRESETS = ("slow", "medium", "fast")
 NOTE_MAX_LENGTH = 500
+# Payouts that still hold (or may have spent) the provider's available balance.
+OPEN_STATUSES = ("pending_approval", "approved", "sending", "unknown")
 
 
 class WithdrawalInvalid(ApplicationError):
@@ -36,32 +33,34 @@ class WithdrawalInvalid(ApplicationError):
 
 
 def _payout_create_fil_reward():
-    try:
-        module = importlib.import_module("payouts.services")
-    except ImportError:
-        return None
-    return getattr(module, "payout_create_fil_reward", None)
+    """The payouts workflow's entry point (one place, so tests can stand in for it)."""
+    from payouts.services import payout_create_fil_reward
+
+    return payout_create_fil_reward
 
 
-def payouts_available() -> bool:
-    """True once the payouts workflow (issue 7) provides `payout_create_fil_reward`."""
-    return _payout_create_fil_reward() is not None
+def open_withdrawals_total(*, provider_id: int) -> int:
+    """attoFIL of this provider's `fil_reward` payouts not yet settled (one query)."""
+    from payouts.models import Payout
+
+    totals = Payout.objects.filter(
+        kind="fil_reward", storage_provider_id=provider_id, status__in=OPEN_STATUSES
+    ).values_list("total", flat=True)
+    return sum(int(t) for t in totals)
 
 
 def parse_fee(text: str) -> str:
-    """ "slow" / "medium" / "fast", or a positive number (the FIL fee unit, nanoFIL)."""
+    """ "slow" / "medium" / "fast", or a positive whole-number rate in the FIL fee unit
+    (nanoFIL): the rule the payouts workflow and the client apply (a fractional rate cannot be
+    sent as an exact JSON number)."""
     value = (text or "").strip().lower()
     if not value:
         return "medium"
     if value in FEE_PRESETS:
         return value
-    try:
-        number = Decimal(value)
-    except InvalidOperation:
-        number = None
-    if number is None or not number.is_finite() or number <= 0 or "e" in value:
-        raise AmountError("Choose slow, medium or fast, or enter a fee rate in nanoFIL.")
-    return format(number, "f")
+    if value.isascii() and value.isdigit() and int(value) > 0:
+        return str(int(value))
+    raise AmountError("Choose slow, medium or fast, or enter a whole-number rate in nanoFIL.")
 
 
 def reward_withdrawal_check(
@@ -83,10 +82,18 @@ def reward_withdrawal_check(
         except AmountError as exc:
             errors["amount"] = [str(exc)]
         else:
-            if atto > provider.available_balance:
+            requested = open_withdrawals_total(provider_id=provider.id)
+            left = int(provider.available_balance) - requested
+            if atto > left:
+                detail = (
+                    f"{fil_text(provider.available_balance)} available, "
+                    f"{fil_text(requested)} already requested in open withdrawals, "
+                    f"{fil_text(max(left, 0))} left"
+                    if requested
+                    else f"{fil_text(provider.available_balance)}"
+                )
                 errors["amount"] = [
-                    f"More than the available balance of {provider.address} "
-                    f"({fil_text(provider.available_balance)})."
+                    f"More than the available balance of {provider.address} ({detail})."
                 ]
     try:
         fee = parse_fee(fee)
@@ -105,18 +112,11 @@ def reward_withdrawal_request(
 ):
     """Check the request, then create the `fil_reward` payout (waiting for approval).
 
-    Raises WithdrawalInvalid (our checks), the payouts' PayoutInvalid (theirs: both carry
-    `.errors`), or ApplicationError 503 when the payouts workflow is not installed.
+    Raises WithdrawalInvalid (our checks) or the payouts' PayoutInvalid (theirs); both carry
+    `.errors` by field.
     """
     atto, fee, note = reward_withdrawal_check(provider=provider, amount=amount, fee=fee, note=note)
-    create = _payout_create_fil_reward()
-    if create is None:
-        raise ApplicationError(
-            "Reward withdrawals need the payouts workflow, which is not installed in this "
-            "portal yet. Nothing was created.",
-            status=503,
-        )
-    return create(
+    return _payout_create_fil_reward()(
         created_by=user,
         source_wallet_id=provider.wallet_id,
         storage_provider_id=provider.id,

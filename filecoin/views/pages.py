@@ -10,6 +10,7 @@ from django.shortcuts import render
 from django.utils import timezone
 from django.views import View
 
+from custody_portal.error_pages import not_found
 from custody_portal.htmx import render_page_or_fragment
 from custody_portal.roles import ViewerRequiredMixin
 from custody_portal.selectors import DATA_SETS, Freshness, freshness
@@ -23,10 +24,6 @@ from ..services import TASK_STORAGE_PROVIDERS
 ALERTS_PAGE_SIZE = 50
 # The list page shows the open alerts needing attention first; the rest are one click away.
 ALERTS_ON_LIST = 20
-
-
-def not_found(request: HttpRequest, message: str) -> HttpResponse:
-    return render(request, "wallets/not_found.html", {"message": message}, status=404)
 
 
 def _range(request: HttpRequest) -> tuple[str, str]:
@@ -104,7 +101,6 @@ def provider_page(
         "queue": services.termination_queue_state(provider_id=provider.id),
         "withdrawal_form": withdrawal_form or RewardWithdrawalForm(),
         "withdrawal_errors": withdrawal_errors or [],
-        "payouts_available": services.payouts_available(),
         "withdrawals": selectors.reward_withdrawals(provider_id=provider.id),
         "acknowledge_form": AcknowledgeForm(),
         "mute_form": MuteForm(),

@@ -9,7 +9,14 @@ from decimal import Decimal
 import pytest
 
 from balance.client import BalanceClient
-from balance.errors import BalanceAuthError, BalanceRejected, BalanceTimeout, BalanceUnavailable
+from balance.errors import (
+    BalanceAuthError,
+    BalanceNotSent,
+    BalanceOutcomeUnknown,
+    BalanceRejected,
+    BalanceTimeout,
+    BalanceUnavailable,
+)
 from balance.types import FundingAddress, StorageProvider, Wallet
 
 
@@ -181,15 +188,16 @@ def test_send_batch_now_reject_mode_reaches_the_caller_verbatim(sandbox, client)
     assert client.get_wallet(source.id).balance["btc"] == source.balance["btc"]
 
 
-def test_send_batch_now_commit_then_500_is_unavailable_and_not_retried(sandbox, client):
+def test_send_batch_now_commit_then_500_is_outcome_unknown_and_not_retried(sandbox, client):
     source, target = _funded_pair(client)
     sandbox.control("POST", "send_batch_now", json={"mode": "commit_then_500"})
-    with pytest.raises(BalanceUnavailable):
+    with pytest.raises(BalanceOutcomeUnknown) as info:
         client.send_batch_now(
             source_wallet_id=source.id,
             asset="btc",
             destinations=[{"type": "wallet", "id": target.id, "amount": 5}],
         )
+    assert info.value.status == 500
     sends = [c for c in sandbox.calls() if c["path"] == "/api/v2/send_batch_now"]
     assert len(sends) == 1
     # Balance did act: the outcome is "unknown" to the caller, not "failed".
@@ -273,14 +281,15 @@ def test_get_is_retried_through_a_transient_503(sandbox, client):
     assert [c["status"] for c in stats_calls] == [503, 200]
 
 
-def test_a_persistent_503_is_unavailable_after_bounded_retries(sandbox, client):
+def test_a_persistent_503_is_outcome_unknown_after_bounded_retries(sandbox, client):
     sandbox.control(
         "POST",
         "faults",
         json={"path": "^/api/v1/stats$", "status": 503, "body": {"error": "maintenance"}},
     )
-    with pytest.raises(BalanceUnavailable, match="maintenance"):
+    with pytest.raises(BalanceOutcomeUnknown, match="maintenance") as info:
         client.stats()
+    assert info.value.status == 503
     assert len([c for c in sandbox.calls() if c["path"] == "/api/v1/stats"]) == 3
 
 
@@ -291,13 +300,13 @@ def test_a_slow_balance_times_out(sandbox):
         client.stats()
 
 
-def test_connection_refused_is_unavailable():
+def test_connection_refused_is_not_sent():
     from tests.conftest import free_port
 
     client = BalanceClient(
         base_url=f"http://127.0.0.1:{free_port()}", access_id="a", secret_key="b", get_retries=0
     )
-    with pytest.raises(BalanceUnavailable, match="unreachable"):
+    with pytest.raises(BalanceNotSent, match="unreachable"):
         client.stats()
 
 
@@ -327,3 +336,30 @@ def test_an_unreadable_2xx_body_is_a_typed_error_not_a_crash(sandbox, client, pa
     with pytest.raises(BalanceUnexpectedResponse, match="cannot read") as info:
         call(client)
     assert isinstance(info.value, BalanceUnavailable)
+
+
+def test_wallet_transactions_walk_every_page_when_balance_paginates_them(sandbox, client):
+    """GIVEN Balance answers a wallet's transactions in cursor pages (not documented either way)
+    WHEN the client lists them with a small page size
+    THEN it follows every page and returns the same records as the bare-array answer."""
+    whole = client.list_wallet_transactions(1)
+    assert len(whole) >= 3
+    sandbox.control("POST", "options", json={"paginate_wallet_transactions": True})
+    paged = client.list_wallet_transactions(1, page_size=1)
+    assert paged == whole
+    calls = [c for c in sandbox.calls() if c["path"] == "/api/v1/wallets/1/transactions"]
+    assert len(calls) == 1 + len(whole)  # the bare array, then one page per record
+    assert [c["query"].get("after") is not None for c in calls[1:]] == [False] + [True] * (
+        len(whole) - 1
+    )
+    assert [len(p) for p in client.iter_wallet_transaction_pages(1, page_size=2)] == [
+        min(2, len(whole) - i) for i in range(0, len(whole), 2)
+    ]
+
+
+def test_wallet_transactions_keep_the_documented_filters(sandbox, client):
+    sandbox.control("POST", "options", json={"paginate_wallet_transactions": True})
+    completed = client.list_wallet_transactions(1, status="completed", type="internal")
+    assert completed and all(t["status"] == "completed" for t in completed)
+    call = next(c for c in sandbox.calls() if c["path"] == "/api/v1/wallets/1/transactions")
+    assert (call["query"]["status"], call["query"]["type"]) == ("completed", "internal")

@@ -41,7 +41,8 @@ def test_call_log_records_requests_without_headers(api, sandbox):
     ]
     assert calls[0]["query"] == {"page_size": "2"} and calls[0]["body"] is None
     assert calls[1]["body"] == {"name": "logged", "is_watched": True}
-    assert set(calls[0]) == {"method", "path", "query", "status", "body", "at"}
+    assert set(calls[0]) == {"method", "path", "query", "status", "body", "at", "fault"}
+    assert calls[0]["fault"] is None
     text = sandbox.control("GET", "calls").text
     assert sandbox.secret_key not in text and "BalanceAPIAuth" not in text
     sandbox.control("DELETE", "calls")

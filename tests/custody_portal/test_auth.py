@@ -81,11 +81,16 @@ def test_healthz_answers(client):
 
 
 def test_admin_can_browse_but_not_edit_the_audit_trail(client):
+    from custody_portal.audit import audit_record
     from custody_portal.models import AuditEvent
 
     admin = UserFactory(role="admin", is_staff=True, is_superuser=True)
-    event = AuditEvent.objects.create(
-        actor=admin, action="sub_address.create", object_type="sub_address", object_id="btc:x"
+    event = audit_record(
+        actor=admin,
+        action="sub_address.create",
+        object_type="sub_address",
+        object_id="btc:x",
+        wallet_id=None,
     )
     client.force_login(admin)
 

@@ -17,6 +17,7 @@ PRODUCTION_ENV = {
     "BALANCE_API_URL": "https://balance.example.com",
     "BALANCE_ACCESS_ID": "access-id",
     "BALANCE_SECRET_KEY": "secret-key",
+    "BALANCE_NETWORK": "mainnet",
 }
 
 
@@ -59,6 +60,7 @@ def test_balance_secret_may_come_from_a_file(tmp_path):
         "BALANCE_API_URL",
         "BALANCE_ACCESS_ID",
         "BALANCE_SECRET_KEY",
+        "BALANCE_NETWORK",
     ],
 )
 def test_refuses_to_start_without_required_variable(missing):
@@ -80,3 +82,35 @@ def test_production_is_not_debug_and_secures_cookies():
 
     assert result.returncode == 0, result.stderr
     assert result.stdout.split() == ["False", "True", "True", "True"]
+
+
+@pytest.mark.parametrize("network", ["mainnet", "testnet"])
+def test_the_balance_network_is_the_one_configured(network):
+    code = "from django.conf import settings; print(settings.BALANCE_NETWORK)"
+
+    result = manage(
+        "shell", "--no-imports", "-c", code, env={**PRODUCTION_ENV, "BALANCE_NETWORK": network}
+    )
+
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.strip() == network
+
+
+@pytest.mark.parametrize("settings_module", ["production", "local", "test"])
+@pytest.mark.parametrize("typo", ["Mainnet", "testnet "])
+def test_a_mistyped_balance_network_refuses_to_start_in_every_settings_module(
+    settings_module, typo
+):
+    """A typo must not start a portal that checks addresses against no chain (or the wrong
+    one): every settings module names the variable and the accepted values."""
+    env = {
+        **PRODUCTION_ENV,
+        "DJANGO_SETTINGS_MODULE": f"custody_portal.settings.{settings_module}",
+        "BALANCE_NETWORK": typo,
+    }
+
+    result = manage("check", env=env)
+
+    assert result.returncode != 0
+    assert "ImproperlyConfigured" in result.stderr
+    assert "BALANCE_NETWORK must be one of mainnet, testnet" in result.stderr

@@ -154,3 +154,106 @@ def test_the_lock_is_released_when_the_run_row_cannot_be_written(monkeypatch):
 
     with refresh_run("refresh_wallets"):  # would raise RefreshAlreadyRunning before the fix
         pass
+
+
+def test_a_run_longer_than_the_lock_timeout_keeps_its_lock_with_heartbeats(settings):
+    """GIVEN a lock timeout of 1 s WHEN a run goes on for 2.5 s, beating every 0.2 s
+    THEN a second run is refused throughout, and may start once the first has ended."""
+    import time
+
+    from custody_portal.refresh import refresh_heartbeat
+
+    settings.CELERY_TASK_TIME_LIMIT = 1
+    refused = 0
+    with refresh_run("refresh_wallets") as run:
+        started = time.monotonic()
+        while time.monotonic() - started < 2.5:
+            time.sleep(0.2)
+            refresh_heartbeat(run)
+            with pytest.raises(RefreshAlreadyRunning), refresh_run("refresh_wallets"):
+                pass
+            refused += 1
+    assert refused >= 10
+    with refresh_run("refresh_wallets"):
+        pass
+    assert RefreshRun.objects.filter(status="succeeded").count() == 2
+
+
+def test_without_heartbeats_the_lock_expires_and_the_run_stops_at_its_next_beat(settings):
+    """GIVEN a lock timeout of 1 s and a run that went 1.3 s without a heartbeat, while
+    another run took the expired lock
+    WHEN the first run beats again THEN it stops (failed, "its lock expired") instead of
+    working alongside the other, and it does not release the other's lock."""
+    import time
+
+    from custody_portal.redis import get_redis
+    from custody_portal.refresh import RefreshLockLost, refresh_heartbeat
+
+    settings.CELERY_TASK_TIME_LIMIT = 1
+    other = get_redis().lock("refresh:refresh_wallets:", timeout=30)
+    with pytest.raises(RefreshLockLost), refresh_run("refresh_wallets") as run:
+        time.sleep(1.3)
+        assert other.acquire(blocking=False)
+        refresh_heartbeat(run)
+    try:
+        run.refresh_from_db()
+        assert (run.status, run.error_kind) == ("failed", "lock")
+        assert "its lock expired" in run.error
+        assert other.owned()
+    finally:
+        other.release()
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_slow_wallets_refresh_keeps_its_lock_past_the_timeout(sandbox, settings):
+    """GIVEN a lock timeout of 1 s and Balance answering each list page in 0.6 s
+    WHEN a wallets refresh walks 3 pages plus the external accounts (about 2.4 s)
+    THEN a second wallets refresh started 1.5 s in is refused, and the first succeeds."""
+    import threading
+    import time
+
+    from django.db import connections
+
+    from wallets.services import wallets_refresh
+
+    settings.CELERY_TASK_TIME_LIMIT = 1
+    sandbox.control("POST", "latency", json={"ms": 600})
+    outcome = {}
+
+    def first():
+        try:
+            outcome["counts"] = wallets_refresh(page_size=10)
+        finally:
+            connections.close_all()
+
+    thread = threading.Thread(target=first)
+    thread.start()
+    time.sleep(1.5)
+    with pytest.raises(RefreshAlreadyRunning):
+        wallets_refresh(page_size=10)
+    thread.join(timeout=30)
+
+    assert outcome["counts"]["pages"] == 3
+    assert RefreshRun.objects.get(task="refresh_wallets").status == "succeeded"
+
+
+def test_a_crash_is_recorded_in_words_for_operators_not_python():
+    with pytest.raises(KeyError), refresh_run("refresh_wallets"):
+        raise KeyError("balance")
+    run = RefreshRun.objects.get()
+    assert run.status == "failed"
+    assert run.error.startswith("The refresh stopped on an internal error")
+    assert "KeyError" not in run.error
+
+
+def test_home_says_a_credentials_refusal_once(viewer_client):
+    with pytest.raises(BalanceAuthError), refresh_run("refresh_wallets"):
+        raise BalanceAuthError("Balance refused the portal's credentials: Invalid signature")
+
+    html = viewer_client.get("/").content.decode()
+
+    alert = html.split('data-testid="alert">')[1].split("</p>")[0]
+    assert alert == (
+        "Balance refused the portal&#x27;s credentials: Invalid signature. "
+        "Check BALANCE_ACCESS_ID and BALANCE_SECRET_KEY."
+    )

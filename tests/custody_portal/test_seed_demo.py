@@ -86,6 +86,7 @@ def test_refuses_production_settings():
         "BALANCE_API_URL": "https://balance.example.com",
         "BALANCE_ACCESS_ID": "id",
         "BALANCE_SECRET_KEY": "secret",
+        "BALANCE_NETWORK": "mainnet",
     }
     result = subprocess.run(
         [sys.executable, "manage.py", "seed_demo"],

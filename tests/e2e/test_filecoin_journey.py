@@ -108,13 +108,9 @@ def test_operator_finds_the_faulty_provider_switches_range_and_downloads_the_csv
 def test_operator_requests_a_reward_withdrawal_that_waits_for_approval(
     page, make_user, login, providers
 ):
-    """GIVEN the payouts workflow and a provider with an available balance
+    """GIVEN a provider with an available balance
     WHEN an operator requests a reward withdrawal on its page
     THEN it is listed as waiting for approval by a second person."""
-    pytest.importorskip(
-        "payouts.services",
-        reason="the withdrawal step needs the payouts workflow (issue 7, another branch)",
-    )
     operator = make_user(role="operator", username="fred")
     login(page, operator)
     page.goto(f"/filecoin/{providers.id}/")

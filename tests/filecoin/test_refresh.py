@@ -156,7 +156,9 @@ def test_a_garbled_list_removes_nothing(fil_wallets, fil_sandbox):
         },
     )
 
-    with pytest.raises(Exception, match="has no storage_providers array"):
+    from balance.errors import BalanceUnexpectedResponse
+
+    with pytest.raises(BalanceUnexpectedResponse, match="the answer has no storage_providers"):
         services.storage_providers_refresh()
 
     assert StorageProvider.objects.filter(removed_at__isnull=False).count() == 0
@@ -199,7 +201,28 @@ def test_balance_refusing_one_wallet_keeps_its_providers(fil_wallets, fil_sandbo
     assert StorageProvider.objects.get(pk=125).removed_at is None
 
 
-def test_a_garbled_detail_is_reported_and_leaves_the_provider_as_it_was(fil_wallets, fil_sandbox):
+@pytest.mark.parametrize(
+    ("detail", "reported"),
+    [
+        (
+            {
+                "id": 125,
+                "storage_provider": "t01",
+                "initial_pledge": 0,
+                "locked_rewards": 0,
+                "available_balance": 1,
+            },
+            "storage provider 125: unreadable answer (the sector summary lacks active_sectors",
+        ),
+        (
+            {"id": 125, "storage_provider": "t01", "available_balance": 1},
+            "storage provider 125: Balance sent a response the portal cannot read",
+        ),
+    ],
+)
+def test_a_garbled_detail_is_reported_and_leaves_the_provider_as_it_was(
+    fil_wallets, fil_sandbox, detail, reported
+):
     services.storage_providers_refresh()
     before = StorageProvider.objects.get(pk=125)
     _tick(fil_sandbox)
@@ -209,23 +232,20 @@ def test_a_garbled_detail_is_reported_and_leaves_the_provider_as_it_was(fil_wall
         json={
             "path": "/storage_providers/125$",
             "status": 200,
-            "body": {
-                "storage_provider": {"id": 125, "storage_provider": "t01", "available_balance": 1}
-            },
+            "body": {"storage_provider": detail},
         },
     )
 
     counts = services.storage_providers_refresh()
 
-    assert (
-        "storage provider 125: unreadable answer (the sector summary lacks" in counts["errors"][0]
-    )
+    assert counts["errors"][0].startswith(reported)
     after = StorageProvider.objects.get(pk=125)
     assert (after.available_balance, after.last_updated_at) == (
         before.available_balance,
         before.last_updated_at,
     )
     assert after.removed_at is None
+    assert counts["snapshots"] == counts["providers"] - 1  # the others were read
 
 
 def test_older_figures_do_not_replace_newer_ones(fil_wallets, fil_sandbox):

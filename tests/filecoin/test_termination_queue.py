@@ -151,7 +151,7 @@ def test_a_failed_call_keeps_the_previous_estimate(limited, fil_wallets, setting
     time.sleep(0.1)
     garbled = services.termination_fees_drain_one(wait_seconds=1)
     provider.refresh_from_db()
-    assert garbled.outcome == "failed" and "cannot be read" in provider.termination_error
+    assert garbled.outcome == "failed" and "cannot read" in provider.termination_error
     assert provider.termination_live_penalty == kept
 
     time.sleep(0.1)

@@ -1,9 +1,9 @@
 """Reward withdrawal form: exact attoFIL, fee preset or rate, refused before anything is
 created when above the available balance or in fee debt; then a `fil_reward` payout.
 
-The payouts workflow (issue 7) is built on another branch. Until it is merged, the contract
-tests below stand a recorder in for `payout_create_fil_reward` (the documented interface),
-and the end-to-end test skips with its reason.
+The contract tests stand a recorder in for `payout_create_fil_reward` (to see exactly what
+the form hands over, and that refused input never reaches it); the last tests go through
+the real payouts workflow.
 """
 
 from decimal import Decimal
@@ -67,11 +67,13 @@ def test_a_valid_request_hands_exact_fil_to_the_payouts_workflow(
     [
         ("10420.498318709580000001", "medium", "amount", "More than the available balance"),
         ("1.0000000000000000001", "medium", "amount", "at most 18 decimal places"),
-        ("abc", "medium", "amount", "is not a number"),
+        ("abc", "medium", "amount", "Enter the amount in digits"),
+        ("0,5", "medium", "amount", "Use a dot for decimals"),
         ("0", "medium", "amount", "greater than zero"),
         ("1", "turbo", "fee", "Choose slow, medium or fast"),
         ("1", "1e3", "fee", "Choose slow, medium or fast"),
         ("1", "-2", "fee", "Choose slow, medium or fast"),
+        ("1", "0.5", "fee", "whole-number rate"),
     ],
 )
 def test_bad_input_is_refused_before_anything_is_created(
@@ -102,12 +104,12 @@ def test_fee_debt_refuses_any_amount(operator_client, recorder):
     )
 
 
-def test_a_fee_rate_is_passed_as_an_exact_number(provider, recorder, operator):
+def test_a_fee_rate_is_a_whole_number(provider, recorder, operator):
     withdrawals.reward_withdrawal_request(
-        provider=provider, user=operator, amount="1", fee="0.00025202", note=""
+        provider=provider, user=operator, amount="1", fee=" 0250 ", note=""
     )
 
-    assert recorder[0]["fee"] == "0.00025202"
+    assert recorder[0]["fee"] == "250"
     assert Decimal(recorder[0]["amount"]) == 1
 
 
@@ -134,34 +136,18 @@ def test_the_payouts_refusal_reaches_the_form(operator_client, provider, monkeyp
     assert 'data-testid="withdrawal-fee-error">Fee too low.' in html
 
 
-def test_without_the_payouts_workflow_nothing_is_created_and_the_page_says_why(
-    operator_client, provider, monkeypatch
-):
-    monkeypatch.setattr(withdrawals, "_payout_create_fil_reward", lambda: None)
-
-    page = operator_client.get(f"/filecoin/{provider.id}/").content.decode()
-    response = operator_client.post(
-        f"/filecoin/{provider.id}/withdraw/", {"amount": "1", "fee": "slow"}
-    )
-
-    assert 'data-testid="withdrawal-unavailable"' in page
-    assert response.status_code == 503
-    assert "not installed in this portal yet. Nothing was created." in response.content.decode()
-
-
 def test_a_reward_withdrawal_waits_for_approval(
     operator, operator_client, fil_wallets, fil_sandbox
 ):
-    """GIVEN the payouts workflow (issue 7) and a provider read from the sandbox
+    """GIVEN a provider read from the sandbox
     WHEN an operator requests a reward withdrawal
     THEN a `fil_reward` payout of the exact attoFIL waits for a second person's approval."""
     pytest.importorskip(
         "payouts.services",
         reason="needs the payouts workflow (issue 7, on another branch until the lead merges it)",
     )
-    from payouts.models import Payout
-
     from filecoin.services import storage_providers_refresh
+    from payouts.models import Payout
 
     storage_providers_refresh()
     response = operator_client.post(
@@ -173,3 +159,24 @@ def test_a_reward_withdrawal_waits_for_approval(
     assert payout.status == "pending_approval"
     assert payout.total == 123_000_000_000 and payout.created_by == operator
     assert "waiting for approval" in operator_client.get("/filecoin/125/").content.decode()
+
+
+def test_open_withdrawals_count_against_the_available_balance(operator_client):
+    """GIVEN a provider with 10 FIL available and a 7 FIL withdrawal waiting for approval
+    WHEN another 4 FIL is requested
+    THEN it is refused (3 FIL left), and 3 FIL is accepted."""
+    from payouts.models import Payout
+
+    provider = StorageProviderFactory(available_balance=10 * FIL)
+    url = f"/filecoin/{provider.id}/withdraw/"
+    assert operator_client.post(url, {"amount": "7"}).status_code == 302
+
+    refused = operator_client.post(url, {"amount": "4"})
+    accepted = operator_client.post(url, {"amount": "3"})
+
+    assert refused.status_code == 400
+    assert "7.000000000000000000 FIL already requested in open withdrawals" in (
+        refused.content.decode()
+    )
+    assert accepted.status_code == 302
+    assert sorted(Payout.objects.values_list("total", flat=True)) == [3 * FIL, 7 * FIL]

@@ -34,6 +34,14 @@ def test_a_viewer_token_cannot_write(wallet):
         content_type="application/json",
     )
     assert response.status_code == 403
+    assert "needs the operator role" in response.json()["detail"]
+    assert "(viewer)" in response.json()["detail"]
+
+
+def test_a_token_without_a_role_is_told_it_needs_the_viewer_role(wallet):
+    response = _token_client(None).get("/api/wallets/")
+    assert response.status_code == 403
+    assert "needs the viewer role" in response.json()["detail"]
 
 
 def test_an_unknown_token_is_refused(wallet):

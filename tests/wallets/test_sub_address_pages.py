@@ -122,7 +122,11 @@ def test_balance_rejection_shows_balances_message_in_the_panel(
     )
 
     html = response.content.decode()
-    assert response.status_code == 200  # HTMX only swaps 2xx; the error is in the fragment
+    # Balance's status, and the panel with the message (htmx swaps the portal's marked
+    # error fragments: base.html's htmx-config, portal.js).
+    assert response.status_code == 400
+    assert response["X-Portal-Fragment"] == "1"
+    assert 'data-testid="sub-address-panel-btc"' in html and "<html" not in html
     assert "Sub-address limit reached for this wallet." in html
     assert 'value="One too many"' in html
     assert not SubAddress.objects.filter(name="One too many").exists()
@@ -151,6 +155,7 @@ def test_balance_unreachable_keeps_the_typed_input(dead_balance, operator_client
     )
 
     html = response.content.decode()
+    assert response.status_code == 503 and response["X-Portal-Fragment"] == "1"
     assert "Balance is unreachable right now" in html
     assert "Your input was kept" in html
     assert 'value="Keep me"' in html
@@ -259,3 +264,104 @@ def test_wallet_refresh_when_balance_is_down_says_so(dead_balance, operator_clie
     assert response.status_code == 200
     assert "Balance is unreachable right now" in html
     assert "Nothing was changed" in html and "Your input was kept" not in html
+
+
+def _puts(sandbox) -> list[dict]:
+    return [c for c in sandbox.calls() if c["method"] == "PUT"]
+
+
+@pytest.mark.parametrize(
+    ("sent", "expected_body"),
+    [
+        ({"edit-btc-name": "Only the name"}, {"name": "Only the name"}),
+        ({"edit-btc-notes": "only notes"}, {"notes": "only notes"}),
+        ({"edit-btc-name": "", "edit-btc-notes": "x"}, {"name": "", "notes": "x"}),
+    ],
+    ids=["notes-absent", "name-absent", "name-emptied"],
+)
+def test_edit_changes_only_the_fields_the_form_sent(
+    sandbox, synced, operator_client, htmx, sent, expected_body
+):
+    """GIVEN a sub-address with a name and notes WHEN an edit POST lacks a field (not merely
+    empty) THEN that field is left as it is, at Balance and in the copy; an empty field clears."""
+    target = synced.last()
+    operator_client.post(
+        f"{PANEL}/{target.address}/edit/",
+        {"edit-btc-name": "Kept name", "edit-btc-notes": "kept notes"},
+        headers=htmx,
+    )
+    sandbox.control("DELETE", "calls")
+
+    response = operator_client.post(f"{PANEL}/{target.address}/edit/", sent, headers=htmx)
+
+    assert response.status_code == 200
+    assert [c["body"] for c in _puts(sandbox)] == [expected_body]
+    target.refresh_from_db()
+    assert target.name == expected_body.get("name", "Kept name")
+    assert target.notes == expected_body.get("notes", "kept notes")
+
+
+def test_edit_with_no_field_at_all_changes_nothing(sandbox, synced, operator_client, htmx):
+    target = synced.last()
+
+    response = operator_client.post(f"{PANEL}/{target.address}/edit/", {}, headers=htmx)
+
+    assert response.status_code == 400
+    assert "Nothing to save: the form sent neither a name nor notes." in response.content.decode()
+    assert _puts(sandbox) == []
+
+
+def test_a_bidi_override_in_a_name_is_refused_with_the_input_kept(
+    sandbox, refreshed, operator_client, htmx
+):
+    response = operator_client.post(
+        f"{PANEL}/create/", {"btc-name": "Payroll \u202e321", "btc-notes": "mine"}, headers=htmx
+    )
+
+    html = response.content.decode()
+    assert response.status_code == 400 and response["X-Portal-Fragment"] == "1"
+    assert (
+        "The name contains an invisible control character (U+202E RIGHT-TO-LEFT OVERRIDE); "
+        "remove it."
+    ) in html
+    assert "Name: The name" not in html  # the message names its field once
+    assert "mine</textarea>" in html
+    assert not _balance_posts(sandbox, "/assets/btc")
+
+
+def test_notes_typed_on_several_lines_are_stored_with_plain_line_breaks(
+    sandbox, refreshed, operator_client, htmx
+):
+    operator_client.post(
+        f"{PANEL}/create/",
+        {"btc-name": "Multi", "btc-notes": "line one\r\nline two"},
+        headers=htmx,
+    )
+
+    assert SubAddress.objects.get(name="Multi").notes == "line one\nline two"
+
+
+def test_a_watch_toggle_never_says_input_was_kept(dead_balance, operator_client, htmx):
+    """A toggle has no input to keep; the create form does, and says so."""
+    from .factories import SubAddressFactory, wallet_with_balances
+
+    wallet = wallet_with_balances(btc=5)
+    SubAddressFactory(wallet=wallet, asset="btc", address="mtestaddress1")
+    panel = f"/wallets/{wallet.id}/sub-addresses/btc"
+
+    watch = operator_client.post(
+        f"{panel}/mtestaddress1/watch/", {"is_watched": "true"}, headers=htmx
+    )
+    create = operator_client.post(f"{panel}/create/", {"btc-name": "typed"}, headers=htmx)
+    api = operator_client.patch(
+        f"/api/wallets/{wallet.id}/sub-addresses/btc/mtestaddress1/",
+        {"is_watched": True},
+        content_type="application/json",
+    )
+
+    assert watch.status_code == 503 and create.status_code == 503
+    assert "Balance is unreachable right now" in watch.content.decode()
+    assert "Your input was kept" not in watch.content.decode()
+    assert "Try again in a moment." in watch.content.decode()
+    assert "Your input was kept" in create.content.decode()
+    assert api.status_code == 503 and "Your input was kept" not in api.json()["detail"]

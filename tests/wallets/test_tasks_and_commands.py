@@ -182,3 +182,49 @@ def test_sweep_finds_a_sub_address_watched_outside_the_portal(sandbox, refreshed
     tasks.refresh_watched_sub_addresses()
 
     assert SubAddress.objects.get(address=address).is_watched is True
+
+
+EMPTY_WALLET_PAGE = {"page_info": {"has_next_page": False, "end_cursor": None}, "page": []}
+
+
+def test_a_held_back_removal_ends_the_task_quietly_with_a_failed_run(
+    sandbox, refreshed, queued_refreshes, django_capture_on_commit_callbacks
+):
+    """GIVEN 30 wallets WHEN the periodic task's walk returns none
+    THEN the task ends normally (no crash loop), the run is failed with the reason, nothing
+    is removed, and no wallet details refresh is chained after it."""
+    sandbox.control(
+        "POST",
+        "faults",
+        json={"path": "^/api/v1/wallets$", "status": 200, "body": EMPTY_WALLET_PAGE},
+    )
+
+    with django_capture_on_commit_callbacks(execute=True):
+        assert tasks.refresh_wallets() is None
+
+    run = RefreshRun.objects.filter(task="refresh_wallets").first()
+    assert (run.status, run.error_kind) == ("failed", "removal")
+    assert Wallet.objects.filter(removed_at__isnull=True).count() == 30
+    assert queued_refreshes == []
+
+
+def test_refresh_wallets_command_says_why_nothing_was_removed(sandbox, refreshed):
+    sandbox.control(
+        "POST",
+        "faults",
+        json={"path": "^/api/v1/wallets$", "status": 200, "body": EMPTY_WALLET_PAGE},
+    )
+
+    with pytest.raises(CommandError, match=r"Balance returned no wallets \(the portal holds 30\)"):
+        call_command("refresh_wallets")
+
+
+@pytest.fixture
+def queued_refreshes(monkeypatch) -> list[str]:
+    """Names of the refresh tasks queued (recorded instead of sent to the broker)."""
+    sent: list[str] = []
+    monkeypatch.setattr(tasks.refresh_wallet_details, "delay", lambda: sent.append("details"))
+    monkeypatch.setattr(
+        tasks.refresh_watched_sub_addresses, "delay", lambda: sent.append("sub_addresses")
+    )
+    return sent

@@ -128,7 +128,8 @@ def test_unknown_wallet_is_a_404_page(viewer_client):
 
     assert response.status_code == 404
     assert "There is no wallet 987654 in the portal." in response.content.decode()
-    assert 'data-testid="not-found"' in response.content.decode()
+    assert 'data-testid="error-page"' in response.content.decode()
+    assert 'data-testid="current-user"' in response.content.decode()  # the portal's layout
 
 
 def test_unknown_sub_address_asset_is_a_404(wallets, viewer_client):
@@ -214,3 +215,32 @@ def test_external_accounts_page_lists_addresses(viewer_client):
     html = viewer_client.get("/external-accounts/").content.decode()
 
     assert address.account.name in html and address.address in html
+
+
+def test_text_from_balance_cannot_reorder_the_page(viewer_client):
+    """A name made outside the portal may hold a bidi override (the portal refuses them on
+    input): pages isolate such text in <bdi>, so it cannot reverse what follows it."""
+    from custody_portal.audit import audit_record
+
+    from .factories import SubAddressFactory
+
+    wallet = wallet_with_balances(btc=1)
+    wallet.name = "Ops \u202eteg"
+    wallet.save()
+    SubAddressFactory(wallet=wallet, asset="btc", name="Pay\u202eroll", notes="a\u202eb")
+    audit_record(
+        actor=None,
+        action="sub_address.update",
+        object_type="sub_address",
+        object_id="btc:x",
+        wallet_id=wallet.id,
+        message="Updated name “Pay\u202eroll”",
+    )
+
+    html = viewer_client.get(f"/wallets/{wallet.id}/").content.decode()
+    listing = viewer_client.get("/wallets/").content.decode()
+
+    assert '<h1 data-testid="wallet-name"><bdi>Ops \u202eteg</bdi></h1>' in html
+    assert "<bdi>Pay\u202eroll</bdi>" in html and "<bdi>a\u202eb</bdi>" in html
+    assert '<bdi data-testid="audit-message">Updated name “Pay\u202eroll”</bdi>' in html
+    assert "<bdi>Ops \u202eteg</bdi>" in listing

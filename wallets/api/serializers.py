@@ -5,6 +5,8 @@ from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
+from custody_portal.api import StrictBooleanField, StrictCharField, StrictInputSerializer
+from custody_portal.assets import find_asset
 from custody_portal.money import from_base_units
 
 from ..services import NAME_MAX_LENGTH, NOTES_MAX_LENGTH
@@ -23,7 +25,7 @@ class CoinAmountField(serializers.Field):
 
     def to_representation(self, value) -> str | None:
         amount, asset = value
-        if amount is None:
+        if amount is None or find_asset(asset) is None:  # unknown decimals: no guess
             return None
         return format(from_base_units(amount, asset), "f")
 
@@ -74,22 +76,25 @@ class SubAddressOutputSerializer(serializers.Serializer):
     synced_at = serializers.DateTimeField()
 
 
-class SubAddressCreateInputSerializer(serializers.Serializer):
-    name = serializers.CharField(
-        required=False, allow_blank=True, default="", max_length=NAME_MAX_LENGTH
+class SubAddressCreateInputSerializer(StrictInputSerializer):
+    """Strict: only these keys, `name`/`notes` JSON strings, `is_watched` a JSON boolean."""
+
+    name = StrictCharField(required=False, allow_blank=True, default="", max_length=NAME_MAX_LENGTH)
+    notes = StrictCharField(
+        required=False, allow_blank=True, default="", max_length=NOTES_MAX_LENGTH, multiline=True
     )
-    notes = serializers.CharField(
-        required=False, allow_blank=True, default="", max_length=NOTES_MAX_LENGTH
+    is_watched = StrictBooleanField(required=False, default=False)
+
+
+class SubAddressUpdateInputSerializer(StrictInputSerializer):
+    """Only the given fields change (PUT and PATCH alike, as Balance's own PUT); strict as
+    the create."""
+
+    name = StrictCharField(required=False, allow_blank=True, max_length=NAME_MAX_LENGTH)
+    notes = StrictCharField(
+        required=False, allow_blank=True, max_length=NOTES_MAX_LENGTH, multiline=True
     )
-    is_watched = serializers.BooleanField(required=False, default=False)
-
-
-class SubAddressUpdateInputSerializer(serializers.Serializer):
-    """Only the given fields change (PUT and PATCH alike, as Balance's own PUT)."""
-
-    name = serializers.CharField(required=False, allow_blank=True, max_length=NAME_MAX_LENGTH)
-    notes = serializers.CharField(required=False, allow_blank=True, max_length=NOTES_MAX_LENGTH)
-    is_watched = serializers.BooleanField(required=False)
+    is_watched = StrictBooleanField(required=False)
 
 
 class ExternalAccountAddressOutputSerializer(serializers.Serializer):

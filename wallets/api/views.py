@@ -1,8 +1,13 @@
 """JSON API views: thin — input serializer → service or selector → output serializer.
 
 Errors are ApplicationError (the shared exception handler answers `{"detail": …}` with its
-status), with the same messages as the pages.
+status), with the same messages as the pages. Writes take strict JSON only
+(`custody_portal.api`): unknown keys, wrong types and oversized or over-deep bodies are a 400
+before anything reaches Balance. Path parameters are checked by the URL converters.
 """
+
+from collections.abc import Iterator
+from contextlib import contextmanager
 
 from django.http import Http404
 from drf_spectacular.utils import OpenApiParameter, extend_schema
@@ -10,12 +15,14 @@ from rest_framework import generics, status
 from rest_framework.request import Request
 from rest_framework.response import Response
 
+from custody_portal.api import StrictJSONParser, validated_input
 from custody_portal.errors import ApplicationError
 from custody_portal.roles import ReadOrOperate
 
 from .. import selectors, services
 from ..forms import WalletFilterForm
 from ..models import SubAddress, Wallet
+from ..views.messages import without_kept_input
 from . import serializers as s
 
 ERRORS = {
@@ -78,6 +85,7 @@ class SubAddressListApi(generics.GenericAPIView):
     """Sub-addresses of a wallet for one asset (local copy); POST creates one at Balance."""
 
     permission_classes = [ReadOrOperate]
+    parser_classes = [StrictJSONParser]
     serializer_class = s.SubAddressOutputSerializer
     pagination_class = None
 
@@ -94,8 +102,11 @@ class SubAddressListApi(generics.GenericAPIView):
     )
     def post(self, request: Request, wallet_id: int, asset: str) -> Response:
         wallet = _wallet_or_404(wallet_id)
-        data = _valid(s.SubAddressCreateInputSerializer, request.data)
-        created = services.sub_address_create(user=request.user, wallet=wallet, asset=asset, **data)
+        data = validated_input(s.SubAddressCreateInputSerializer, request.data)
+        with _service_errors():
+            created = services.sub_address_create(
+                user=request.user, wallet=wallet, asset=asset, **data
+            )
         return Response(s.SubAddressOutputSerializer(created).data, status=status.HTTP_201_CREATED)
 
 
@@ -103,6 +114,7 @@ class SubAddressDetailApi(generics.GenericAPIView):
     """One sub-address; PUT/PATCH change its name, notes or watching at Balance."""
 
     permission_classes = [ReadOrOperate]
+    parser_classes = [StrictJSONParser]
     serializer_class = s.SubAddressOutputSerializer
 
     @extend_schema(responses={200: s.SubAddressOutputSerializer, **ERRORS})
@@ -120,10 +132,11 @@ class SubAddressDetailApi(generics.GenericAPIView):
     )
     def put(self, request: Request, wallet_id: int, asset: str, address: str) -> Response:
         wallet = _wallet_or_404(wallet_id)
-        data = _valid(s.SubAddressUpdateInputSerializer, request.data)
-        updated = services.sub_address_update(
-            user=request.user, wallet=wallet, asset=asset, address=address, **data
-        )
+        data = validated_input(s.SubAddressUpdateInputSerializer, request.data)
+        with _service_errors():
+            updated = services.sub_address_update(
+                user=request.user, wallet=wallet, asset=asset, address=address, **data
+            )
         return Response(s.SubAddressOutputSerializer(updated).data)
 
     @extend_schema(
@@ -144,7 +157,13 @@ class ExternalAccountListApi(generics.ListAPIView):
         return selectors.external_account_list()
 
 
-def _valid(serializer_class, data) -> dict:
-    serializer = serializer_class(data=data)
-    serializer.is_valid(raise_exception=True)
-    return dict(serializer.validated_data)
+@contextmanager
+def _service_errors() -> Iterator[None]:
+    """A script keeps its own request body: messages do not tell it its input was kept."""
+    try:
+        yield
+    except ApplicationError as exc:
+        message = without_kept_input(exc.message)
+        if message == exc.message:
+            raise
+        raise ApplicationError(message, status=exc.status, field=exc.field) from exc

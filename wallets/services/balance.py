@@ -1,13 +1,17 @@
 """How wallet services talk to Balance: the client, amounts, and user-facing errors."""
 
 import logging
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from decimal import Decimal
+
+from django.conf import settings
 
 from balance.client import BalanceClient
 from balance.errors import (
     BalanceAuthError,
+    BalanceNotSent,
+    BalanceRateLimited,
     BalanceRejected,
     BalanceTimeout,
     BalanceUnavailable,
@@ -43,52 +47,95 @@ def base_units(amount: Decimal, asset: str) -> int:
         return to_base_units(amount, asset, truncate=True)
 
 
-UNREACHABLE = "Balance is unreachable right now: {detail} {kept}"
+# Status codes of the messages below. 503: nothing happened at Balance, trying again is safe.
+# 502: Balance may have acted (or did, and the portal could not store it): find out first,
+# with “Refresh from Balance”, never by sending again. Rejections keep Balance's own status.
+STATUS_NOT_SENT = 503
+STATUS_MAY_HAVE_ACTED = 502
+
+NOT_SENT = "Balance is unreachable right now: nothing was sent to it. {retry}"
+READ_FAILED = "Balance {what} right now ({reason}). Nothing was changed; try again in a moment."
 KEPT_INPUT = "Your input was kept; try again."
-NOTHING_CHANGED = "Nothing was changed; try again in a moment."
-UNKNOWN_OUTCOME = (
-    "Balance's answer was lost ({detail}), so it may have created the sub-address anyway. "
-    "Use “Refresh from Balance” to check before trying again. Your input was kept."
+TRY_AGAIN = "Try again in a moment."
+MAY_HAVE_ACTED = (
+    "Balance may have {action} ({reason}); use “Refresh from Balance” before trying again."
 )
 AUTH = (
-    "Balance refused the portal's credentials ({detail}). An administrator must check "
-    "BALANCE_API_URL, BALANCE_ACCESS_ID and BALANCE_SECRET_KEY."
+    "{detail} An administrator must check BALANCE_API_URL, BALANCE_ACCESS_ID and "
+    "BALANCE_SECRET_KEY."
 )
-# Balance's refusals keep their meaning (not found, forbidden by a limit); the rest are 400.
-_REJECTION_STATUSES = {403, 404, 409}
 
 
-def _outcome_unknown(exc: BalanceUnavailable) -> bool:
-    """The request reached Balance but its answer did not come back readable: a timeout, a
-    5xx, or a 2xx body we cannot parse. A refused connection means nothing was sent."""
-    return isinstance(exc, BalanceTimeout | BalanceUnexpectedResponse) or (exc.status or 0) >= 500
+def unknown_reason(exc: BalanceUnavailable) -> str:
+    """Why no usable answer came back, in words for operations staff (never the client's
+    internals: a parse error's Python text stays in the logs)."""
+    if isinstance(exc, BalanceTimeout):
+        return f"no answer within {settings.BALANCE_READ_TIMEOUT:g} s"
+    if isinstance(exc, BalanceRateLimited) or exc.status == 429:
+        return "it answered 429, too many requests"
+    if isinstance(exc, BalanceUnexpectedResponse):
+        return "its answer could not be read"
+    if exc.status and exc.status >= 500:
+        return f"it answered HTTP {exc.status}"
+    return "its answer was lost"
+
+
+def _may_have_acted(exc: BalanceUnavailable) -> bool:
+    """For a write: did the request possibly reach Balance? Only a provable "not sent"
+    (BalanceNotSent) says no; anything else, even an unavailability the client did not
+    classify, may have acted (the safe side: never invite a duplicate)."""
+    return not isinstance(exc, BalanceNotSent)
+
+
+def _not_sent(exc: BalanceUnavailable) -> bool:
+    return not _may_have_acted(exc)
 
 
 @contextmanager
-def balance_errors(*, write_once: bool = False, kept_input: bool = True) -> Iterator[None]:
+def balance_errors(
+    *,
+    write: bool = False,
+    kept_input: bool = True,
+    action: str = "applied this",
+    on_unknown: Callable[[str], None] | None = None,
+) -> Iterator[None]:
     """Turn Balance's typed errors into ApplicationError messages a user can act on.
 
-    Rejections carry Balance's own text and status (400, or 403/404/409); unavailability is
-    503 and says the input was kept (`kept_input`; otherwise that nothing changed, for
-    actions without a form); credential problems are 502 and name the settings to fix.
-    `write_once`: for a create, an answer lost after the request reached Balance means it may
-    have acted, and the message says so instead of inviting a duplicate.
+    - Rejected: Balance's own text, once, with its own 4xx status.
+    - Not sent (`BalanceNotSent`, 503): nothing reached Balance; "Your input was kept; try
+      again." when there was input (`kept_input`), else "Try again in a moment."
+    - `write` and the outcome unknown (anything else, 502): "Balance may have <action>
+      (<reason>); use “Refresh from Balance” before trying again." — never an invitation
+      to send again. `on_unknown(reason)` runs first (the caller audits the attempt).
+    - A read that failed (503): says nothing was changed.
+    - Credentials/configuration (502): Balance's refusal once, and which settings to check.
+    Messages never contain a Python exception name or repr.
     """
-    kept = KEPT_INPUT if kept_input else NOTHING_CHANGED
     try:
         yield
     except BalanceRejected as exc:
-        status = exc.status if exc.status in _REJECTION_STATUSES else 400
+        status = exc.status if exc.status and 400 <= exc.status < 500 else 400
         raise ApplicationError(exc.message, status=status) from exc
     except BalanceUnavailable as exc:
-        detail = _sentence(exc.message)
-        if write_once and _outcome_unknown(exc):
-            message = UNKNOWN_OUTCOME.format(detail=detail.rstrip("."))
-        else:
-            message = UNREACHABLE.format(detail=detail, kept=kept)
-        raise ApplicationError(message, status=503) from exc
+        if write and _may_have_acted(exc):
+            reason = unknown_reason(exc)
+            if on_unknown is not None:
+                on_unknown(reason)
+            message = MAY_HAVE_ACTED.format(action=action, reason=reason)
+            raise ApplicationError(message, status=STATUS_MAY_HAVE_ACTED) from exc
+        if write:
+            retry = KEPT_INPUT if kept_input else TRY_AGAIN
+            raise ApplicationError(NOT_SENT.format(retry=retry), status=STATUS_NOT_SENT) from exc
+        what = "is unreachable" if _not_sent(exc) else "did not answer usably"
+        message = READ_FAILED.format(what=what, reason=_read_reason(exc))
+        raise ApplicationError(message, status=STATUS_NOT_SENT) from exc
     except BalanceAuthError as exc:
-        raise ApplicationError(AUTH.format(detail=exc.message.rstrip(".")), status=502) from exc
+        message = AUTH.format(detail=_sentence(exc.message))
+        raise ApplicationError(message, status=STATUS_MAY_HAVE_ACTED) from exc
+
+
+def _read_reason(exc: BalanceUnavailable) -> str:
+    return "the connection could not be made" if _not_sent(exc) else unknown_reason(exc)
 
 
 def _sentence(text: str) -> str:

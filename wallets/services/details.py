@@ -7,7 +7,9 @@ instead of one run that outlives its interval.
 
 It has its own lock, so it may overlap a wallets refresh; a detail read just before the list
 moved a total can then store the older total with its spendable. The next wallets refresh
-corrects it (and clears that spendable), so no lock is shared between the two.
+corrects it (and clears that spendable), so no lock is shared between the two. A detail never
+writes a wallet's `synced_at` or `removed_at` (those belong to the list walk), so it can
+neither make the walk remove a live wallet nor bring back one the walk removed.
 """
 
 import logging
@@ -17,11 +19,11 @@ from django.utils import timezone
 
 from balance import types
 from balance.errors import BalanceRejected
-from custody_portal.refresh import refresh_run
+from custody_portal.refresh import refresh_heartbeat, refresh_run
 
 from .. import selectors
 from .balance import balance_client
-from .store import note_truncated, upsert_wallet_page
+from .store import note_truncated, note_unknown_assets, upsert_wallet_page
 
 logger = logging.getLogger(__name__)
 
@@ -59,6 +61,7 @@ def wallet_details_refresh(
         pending: list[types.Wallet] = []
         try:
             for wallet_id in wallet_ids:
+                refresh_heartbeat(run)
                 try:
                     pending.append(client.get_wallet(wallet_id))
                 except BalanceRejected as exc:
@@ -85,6 +88,7 @@ def wallet_details_refresh(
 
 def _store(batch: list[types.Wallet], counts: dict) -> None:
     """One batch in one transaction (the upsert's own), counted as it commits."""
-    result = upsert_wallet_page(batch, timezone.now())
+    result = upsert_wallet_page(batch, timezone.now(), listed=False)
     counts["updated"] += result.created + result.updated
     note_truncated(counts, result.truncated)
+    note_unknown_assets(counts, result.unknown_assets)

@@ -3,7 +3,8 @@
 import logging
 
 from django.contrib.auth.base_user import AbstractBaseUser
-from django.db import transaction
+from django.db import DatabaseError, transaction
+from django.utils import timezone
 from kombu.exceptions import KombuError
 
 from custody_portal.audit import audit_record
@@ -22,10 +23,15 @@ def refresh_enqueue(*, user: AbstractBaseUser) -> None:
     """Queue the wallets refresh and the watched sub-addresses refresh.
 
     The tasks are sent after the surrounding transaction commits (`on_commit`), so a worker
-    never starts before the request's own writes are visible. Outside a transaction that is
-    immediately, which lets a broker failure reach the user as an ApplicationError (503).
+    never starts before the request's own writes are visible; outside a transaction that is
+    at once. The callback never raises (an exception there would turn a committed request
+    into an error page): a broker failure is logged and recorded as a failed wallets refresh
+    run ("could not be queued"), which the home page shows. When the callback ran at once,
+    the failure also reaches the user as an ApplicationError (503), raised from here.
     """
     from .. import tasks  # tasks import services: avoid the import cycle at load time
+
+    failed: list[str] = []
 
     def send() -> None:
         try:
@@ -33,7 +39,10 @@ def refresh_enqueue(*, user: AbstractBaseUser) -> None:
             tasks.refresh_watched_sub_addresses.delay()
         except (KombuError, OSError) as exc:
             logger.warning("could not queue the wallets refresh: %s", exc)
-            raise ApplicationError(BROKER_DOWN.format(detail=_short(exc)), status=503) from exc
+            message = BROKER_DOWN.format(detail=_short(exc))
+            failed.append(message)
+            _record_not_queued(message)
+            return
         audit_record(
             actor=user,
             action="refresh.request",
@@ -43,7 +52,30 @@ def refresh_enqueue(*, user: AbstractBaseUser) -> None:
             message="Asked for a refresh of wallets, balances and watched sub-addresses",
         )
 
-    transaction.on_commit(send)
+    transaction.on_commit(send, robust=True)
+    if failed:  # the callback ran at once: no transaction was open
+        raise ApplicationError(failed[0], status=503)
+
+
+def _record_not_queued(message: str) -> None:
+    """A failed wallets refresh run saying the refresh could not be queued, so the home page
+    and the sync history show it even when nobody was waiting for the answer."""
+    from custody_portal.models import RefreshRun
+
+    from .refresh import TASK_WALLETS
+
+    now = timezone.now()
+    try:
+        RefreshRun.objects.create(
+            task=TASK_WALLETS,
+            started_at=now,
+            finished_at=now,
+            status=RefreshRun.Status.FAILED,
+            error=message,
+            error_kind="queue",
+        )
+    except DatabaseError:
+        logger.exception("could not record that the refresh was not queued")
 
 
 def wallet_details_enqueue() -> None:
@@ -57,6 +89,15 @@ def wallet_details_enqueue() -> None:
     from .. import tasks  # tasks import services: avoid the import cycle at load time
 
     _send_after_commit(tasks.refresh_wallet_details, "the wallet details refresh")
+
+
+def wallets_refresh_enqueue() -> None:
+    """Queue a wallets refresh once the surrounding transaction commits (after an operator
+    confirmed a held-back removal: the next walk shows whether Balance agrees). Best effort,
+    like `wallet_details_enqueue`: the beat runs it anyway."""
+    from .. import tasks
+
+    _send_after_commit(tasks.refresh_wallets, "the wallets refresh")
 
 
 def first_sub_address_sweep_enqueue() -> None:
@@ -79,7 +120,7 @@ def _send_after_commit(task, what: str) -> None:
         except (KombuError, OSError) as exc:
             logger.warning("could not queue %s: %s", what, _short(exc))
 
-    transaction.on_commit(send)
+    transaction.on_commit(send, robust=True)
 
 
 def _short(exc: Exception) -> str:

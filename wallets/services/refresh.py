@@ -20,13 +20,14 @@ from balance.errors import BalanceRejected
 from custody_portal.assets import SUB_ADDRESS_ASSETS
 from custody_portal.audit import audit_record
 from custody_portal.errors import ApplicationError
-from custody_portal.refresh import refresh_run
+from custody_portal.refresh import RefreshRefused, refresh_heartbeat, refresh_run
 
 from ..models import SubAddress, Wallet, WalletBalance
 from .balance import balance_client
+from .removals import DataSet, RemovalOutcome, active_ids, removals_after_walk
 from .store import (
-    mark_removed_wallets,
     note_truncated,
+    note_unknown_assets,
     store_external_accounts,
     store_sub_addresses,
     store_wallet_detail,
@@ -45,48 +46,79 @@ def wallets_refresh(
     """Walk Balance's wallet list and upsert wallets, balance totals and funding addresses.
 
     Wallets Balance no longer returns are marked removed, but only after the whole list was
-    read: a walk that fails half-way removes nothing. External accounts are refreshed in the
-    same run (one more paginated call). Returns the counts stored on the run; amounts with
-    more decimals than the asset registry knows are stored truncated and counted there
-    (`truncated_amounts`, see `store.note_truncated`).
-    Raises RefreshAlreadyRunning, or a BalanceError after recording it on the run.
+    read, and only when the walk looks sane (`removals.removals_after_walk`): a walk that
+    fails half-way removes nothing, and one that returned nothing or lacks more than half of
+    the wallets is held back until a second walk agrees or an operator confirms. External
+    accounts are refreshed in the same run (one more paginated call), with the same guard.
+    Returns the counts stored on the run; amounts with more decimals than the asset registry
+    knows are stored truncated and counted there (`truncated_amounts`, see
+    `store.note_truncated`). Raises RefreshAlreadyRunning, a BalanceError after recording it
+    on the run, or RefreshRefused (the run failed: a removal was held back; whatever else the
+    walk read is stored).
     """
     with refresh_run(TASK_WALLETS) as run:
         counts = {"pages": 0, "wallets": 0, "created": 0, "updated": 0, "removed": 0}
         run.counts = counts
         client = balance_client()
         seen_at = timezone.now()
+        active = active_ids(DataSet.WALLETS)
+        seen: set[int] = set()
         for page in client.iter_wallet_pages(page_size=page_size):
-            result = upsert_wallet_page(page, seen_at)
+            result = upsert_wallet_page(page, seen_at, listed=True)
+            seen.update(w.id for w in page)
             counts["pages"] += 1
             counts["wallets"] += len(page)
             counts["created"] += result.created
             counts["updated"] += result.updated
             note_truncated(counts, result.truncated)
-        counts["removed"] = mark_removed_wallets(seen_at=seen_at, now=timezone.now())
+            note_unknown_assets(counts, result.unknown_assets)
+            refresh_heartbeat(run)
+        held = []
+        outcome = removals_after_walk(data_set=DataSet.WALLETS, active=active, seen=seen, run=run)
+        _count_removals(counts, "", outcome, held)
         if include_external_accounts:
-            accounts = client.list_external_accounts()
-            stored = store_external_accounts(accounts, timezone.now())
-            counts["external_accounts"] = len(accounts)
-            counts["external_accounts_created"] = stored.created
-            counts["external_accounts_updated"] = stored.updated
-            counts["external_accounts_removed"] = stored.removed
+            _refresh_external_accounts(client, run, counts, "external_accounts_", held)
         logger.info("wallets refresh: %s", counts)
+        if held:
+            raise RefreshRefused(" ".join(held), kind="removal")
     return counts
 
 
 def external_accounts_refresh() -> dict:
     """Refresh only the external accounts (normally part of `wallets_refresh`)."""
     with refresh_run(TASK_WALLETS, "external_accounts") as run:
-        accounts = balance_client().list_external_accounts()
-        stored = store_external_accounts(accounts, timezone.now())
-        run.counts = {
-            "external_accounts": len(accounts),
-            "created": stored.created,
-            "updated": stored.updated,
-            "removed": stored.removed,
-        }
+        run.counts = {}
+        held: list[str] = []
+        _refresh_external_accounts(balance_client(), run, run.counts, "", held)
+        if held:
+            raise RefreshRefused(" ".join(held), kind="removal")
     return run.counts
+
+
+def _refresh_external_accounts(
+    client: BalanceClient, run, counts: dict, prefix: str, held: list[str]
+) -> None:
+    active = active_ids(DataSet.EXTERNAL_ACCOUNTS)
+    accounts = client.list_external_accounts()
+    stored = store_external_accounts(accounts, timezone.now())
+    counts["external_accounts"] = len(accounts)
+    counts[f"{prefix}created"] = stored.created
+    counts[f"{prefix}updated"] = stored.updated
+    outcome = removals_after_walk(
+        data_set=DataSet.EXTERNAL_ACCOUNTS, active=active, seen=stored.seen, run=run
+    )
+    _count_removals(counts, prefix, outcome, held)
+
+
+def _count_removals(counts: dict, prefix: str, outcome: RemovalOutcome, held: list[str]) -> None:
+    """`removed` always; `removal_held` when held back, `removal_agreed` when a second walk
+    applied a held-back removal."""
+    counts[f"{prefix}removed"] = outcome.removed
+    if outcome.held:
+        counts[f"{prefix}removal_held"] = outcome.held
+        held.append(outcome.message)
+    if outcome.agreed:
+        counts[f"{prefix}removal_agreed"] = outcome.removed
 
 
 def sub_addresses_refresh(
@@ -142,6 +174,7 @@ def sub_addresses_refresh(
         client = balance_client(interactive=interactive)
         for wid in wallet_ids:
             _refresh_one_wallet(client, wid, assets, with_detail, counts)
+            refresh_heartbeat(run)
         if not counts["errors"]:
             del counts["errors"]
     if user is not None:
@@ -185,6 +218,7 @@ def _refresh_one_wallet(
             counts["errors"].append(f"wallet {wallet_id}: {exc.message}")
             return
         note_truncated(counts, stored.truncated)
+        note_unknown_assets(counts, stored.unknown_assets)
     complete = True
     for asset in assets:
         # Taken before the request: a sub-address written after it (a create or watch toggle

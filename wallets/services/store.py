@@ -14,6 +14,7 @@ from decimal import Decimal
 from django.db import transaction
 
 from balance import types
+from custody_portal.assets import find_asset
 from custody_portal.money import AmountError, to_base_units
 
 from ..models import (
@@ -43,6 +44,16 @@ def _units(amount: Decimal, asset: str, truncated: list[str], where: str) -> int
         return base_units(amount, asset)
 
 
+def note_unknown_assets(counts: dict, unknown_assets: list[str]) -> None:
+    """Put balances skipped for an asset the registry does not know on a refresh run's
+    counts: `unknown_assets` (how many) and `unknown` (the first few, "wallet 3: ZZZ")."""
+    if not unknown_assets:
+        return
+    counts["unknown_assets"] = counts.get("unknown_assets", 0) + len(unknown_assets)
+    kept = counts.setdefault("unknown", [])
+    kept += unknown_assets[: max(0, MAX_TRUNCATED_NOTES - len(kept))]
+
+
 def note_truncated(counts: dict, truncated: list[str]) -> None:
     """Put amounts stored truncated on a refresh run's counts: `truncated_amounts` (shown on
     the sync history page) and the first few descriptions in `truncated`. Nothing when none."""
@@ -55,12 +66,14 @@ def note_truncated(counts: dict, truncated: list[str]) -> None:
 
 @dataclass
 class PageResult:
-    """What one page (or batch of details) of wallets changed, and the amounts it truncated."""
+    """What one page (or batch of details) of wallets changed, the amounts it truncated, and
+    the balances it skipped because the asset registry does not know their decimals."""
 
     created: int = 0
     updated: int = 0
     changed_ids: list[int] = field(default_factory=list)
     truncated: list[str] = field(default_factory=list)
+    unknown_assets: list[str] = field(default_factory=list)
 
 
 def _wallet_row(w: types.Wallet, now: datetime) -> Wallet:
@@ -75,7 +88,9 @@ def _wallet_row(w: types.Wallet, now: datetime) -> Wallet:
     )
 
 
-def upsert_wallet_page(page: list[types.Wallet], now: datetime) -> PageResult:
+def upsert_wallet_page(
+    page: list[types.Wallet], now: datetime, *, listed: bool | None = None
+) -> PageResult:
     """Upsert wallets as Balance returned them: wallets, balances, funding addresses.
 
     Used for a page of Balance's wallet list and for a batch of wallet details alike, so there
@@ -84,12 +99,20 @@ def upsert_wallet_page(page: list[types.Wallet], now: datetime) -> PageResult:
     None): a changed total then clears the stored spendable, because an old spendable next to
     a new total would be wrong (unknown until the detail is read again), and an unchanged one
     keeps it. A wallet from the detail endpoint sets spendable and `detail_synced_at`.
+
+    `listed` (default: no wallet of the page has spendable amounts, i.e. a list page) says
+    the page comes from a list walk: only then are `synced_at` and `removed_at` written. A
+    detail read may be older than a walk running alongside it; were it to move those, it
+    could hide a live wallet from that walk's removal check or bring back one the walk just
+    removed. A detail of a wallet not in the local copy creates it (as active).
     """
     result = PageResult()
     # One row per id: an upsert may not touch the same row twice in one statement.
     page = list({w.id: w for w in page}.values())
     if not page:
         return result
+    if listed is None:
+        listed = all(w.spendable_balance is None for w in page)
     ids = [w.id for w in page]
     existing = {
         row[0]: row[1:]
@@ -111,12 +134,17 @@ def upsert_wallet_page(page: list[types.Wallet], now: datetime) -> PageResult:
         row = _wallet_row(w, now)
         old = existing.get(w.id)
         changed = old is None or old[:4] != tuple(getattr(row, f) for f in WALLET_FIELDS)
-        changed = changed or (old is not None and old[4] is not None)  # back from removed
+        if listed:
+            changed = changed or (old is not None and old[4] is not None)  # back from removed
 
         where = f"wallet {w.id}"
+        # An asset the registry does not know has unknown decimals: its balance is not stored
+        # (a guess would scale it by powers of ten) and a row stored earlier is deleted below.
+        result.unknown_assets += [f"{where}: {a.upper()}" for a in w.balance if not find_asset(a)]
         new_totals = {
             asset: _units(amount, asset, result.truncated, where)
             for asset, amount in w.balance.items()
+            if find_asset(asset)
         }
         olds = old_balances.get(w.id, {})
         for asset, total in new_totals.items():
@@ -159,13 +187,14 @@ def upsert_wallet_page(page: list[types.Wallet], now: datetime) -> PageResult:
             result.changed_ids.append(w.id)
 
     with transaction.atomic():
-        # Every wallet of the page is written: its synced_at says the refresh saw it.
+        # Every wallet of a list page is written: its synced_at says the walk saw it. A detail
+        # leaves synced_at and removed_at of existing rows alone (see the docstring).
         Wallet.objects.bulk_create(
             [_wallet_row(w, now) for w in page],
             batch_size=BATCH_SIZE,
             update_conflicts=True,
             unique_fields=["id"],
-            update_fields=[*WALLET_FIELDS, "synced_at", "removed_at"],
+            update_fields=[*WALLET_FIELDS, "synced_at", "removed_at"] if listed else WALLET_FIELDS,
         )
         detailed = [w.id for w in page if w.spendable_balance is not None]
         if detailed:
@@ -193,16 +222,10 @@ def upsert_wallet_page(page: list[types.Wallet], now: datetime) -> PageResult:
     return result
 
 
-def mark_removed_wallets(*, seen_at: datetime, now: datetime) -> int:
-    """Wallets still active locally that the finished walk did not see: Balance dropped them."""
-    return Wallet.objects.filter(removed_at__isnull=True, synced_at__lt=seen_at).update(
-        removed_at=now
-    )
-
-
 def store_wallet_detail(w: types.Wallet, now: datetime) -> PageResult:
-    """Store one wallet as Balance's detail endpoint returns it, spendable balances included."""
-    return upsert_wallet_page([w], now)
+    """Store one wallet as Balance's detail endpoint returns it, spendable balances included
+    (never its `synced_at`/`removed_at`: those belong to list walks)."""
+    return upsert_wallet_page([w], now, listed=False)
 
 
 @dataclass
@@ -307,13 +330,15 @@ def store_sub_address(
 class ExternalAccountsResult:
     created: int = 0
     updated: int = 0
-    removed: int = 0
+    seen: set[int] = field(default_factory=set)
 
 
 def store_external_accounts(
     accounts: list[types.ExternalAccount], now: datetime
 ) -> ExternalAccountsResult:
-    """Make the local external accounts Balance's list: upsert, mark missing ones removed."""
+    """Upsert the external accounts of Balance's list (clearing `removed_at` of those it
+    returns). Marking the missing ones removed is the caller's step, after a complete walk
+    (`removals.removals_after_walk` with `result.seen`)."""
     result = ExternalAccountsResult()
     old = {
         row[0]: row[1:]
@@ -354,7 +379,7 @@ def store_external_accounts(
             result.created += 1
         elif changed or gone:
             result.updated += 1
-    seen = {a.id for a in accounts}
+    result.seen = {a.id for a in accounts}
     with transaction.atomic():
         ExternalAccount.objects.bulk_create(
             account_rows,
@@ -372,7 +397,4 @@ def store_external_accounts(
         )
         if stale:
             ExternalAccountAddress.objects.filter(pk__in=stale).delete()
-        missing = [pk for pk, values in old.items() if pk not in seen and values[3] is None]
-        if missing:
-            result.removed = ExternalAccount.objects.filter(pk__in=missing).update(removed_at=now)
     return result

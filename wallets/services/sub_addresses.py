@@ -5,8 +5,10 @@ audit event. Every failure becomes an ApplicationError whose message the page, t
 fragment or the API shows as-is.
 """
 
+import logging
+
 from django.contrib.auth.base_user import AbstractBaseUser
-from django.db import transaction
+from django.db import DatabaseError, transaction
 from django.utils import timezone
 from redis.exceptions import RedisError
 
@@ -17,9 +19,11 @@ from custody_portal.errors import ApplicationError
 from custody_portal.refresh import RefreshAlreadyRunning
 
 from ..models import SubAddress, Wallet
-from .balance import balance_client, balance_errors
+from .balance import MAY_HAVE_ACTED, STATUS_MAY_HAVE_ACTED, balance_client, balance_errors
 from .refresh import sub_addresses_refresh
 from .store import store_sub_address, store_sub_addresses
+
+logger = logging.getLogger(__name__)
 
 NAME_MAX_LENGTH = 255
 NOTES_MAX_LENGTH = 1000
@@ -38,14 +42,11 @@ def validate_sub_address_asset(asset: str) -> str:
 def _clean_text(value: str | None, *, field: str, limit: int) -> str | None:
     if value is None:
         return None
-    value = value.strip()
-    if len(value) > limit:
-        raise ApplicationError(
-            f"The {field} is too long: at most {limit} characters (it has {len(value)}).",
-            status=400,
-            field=field,
-        )
-    return value
+    # One validator for every way in (forms, API, here): control characters and bidi
+    # overrides are refused with a message naming them (TextError is an ApplicationError).
+    from custody_portal.text import clean_text
+
+    return clean_text(value, field=field, limit=limit, multiline=field == "notes")
 
 
 def _writable(wallet: Wallet) -> None:
@@ -59,55 +60,115 @@ def _writable(wallet: Wallet) -> None:
 
 def _pick_created(
     addresses: list[types.FundingAddress], known: set[str], name: str, notes: str
-) -> types.FundingAddress:
+) -> types.FundingAddress | None:
     """Balance answers a create with every active address; the new one is the one we did not
-    know (several if our copy was stale: prefer the one with the name we sent, then the last)."""
+    know (several if our copy was stale: prefer the one with the name we sent, then the last).
+    None when Balance's list is empty (then we cannot tell what it did)."""
     new = [a for a in addresses if a.address not in known] or addresses
     if not new:
-        raise ApplicationError(
-            "Balance did not return the new sub-address; use “Refresh from Balance”.", status=502
-        )
+        return None
     matching = [a for a in new if a.name == name and a.notes == notes]
     return (matching or new)[-1]
+
+
+STORE_FAILED = (
+    "Balance {done}, but the portal could not store it; it will appear after the next "
+    "refresh (or use “Refresh from Balance”). Do not repeat it."
+)
 
 
 def sub_address_create(
     *, user: AbstractBaseUser, wallet: Wallet, asset: str, name: str, notes: str, is_watched: bool
 ) -> SubAddress:
-    """Create a sub-address at Balance and store Balance's list for the (wallet, asset) pair."""
+    """Create a sub-address at Balance and store Balance's list for the (wallet, asset) pair.
+
+    Outcomes (see `balance.balance_errors` for the statuses): not sent → 503, input kept;
+    rejected → Balance's text; Balance may have created it (timeout, 5xx, unreadable or
+    empty answer) → 502 "may have created", and the attempt is audited as
+    `sub_address.create_unknown`; created at Balance but not stored here (a database error)
+    → 502 saying so, and the `sub_address.create` audit event is still written.
+    """
     asset = validate_sub_address_asset(asset)
     name = _clean_text(name, field="name", limit=NAME_MAX_LENGTH) or ""
     notes = _clean_text(notes, field="notes", limit=NOTES_MAX_LENGTH) or ""
     _writable(wallet)
+    attempt = {"name": name, "notes": notes, "is_watched": bool(is_watched)}
     known = set(
         SubAddress.objects.filter(wallet=wallet, asset=asset).values_list("address", flat=True)
     )
+
+    def audit_unknown(reason: str) -> None:
+        _audit_apart(
+            actor=user,
+            action="sub_address.create_unknown",
+            object_type="sub_address",
+            object_id=f"{asset}:?",
+            wallet_id=wallet.id,
+            after={**attempt, "error": reason},
+            message=f"Balance may have created a {asset.upper()} sub-address"
+            + (f" “{name}”" if name else "")
+            + f": {reason}",
+        )
+
     requested_at = timezone.now()  # rows written after this survive a concurrent store
-    with balance_errors(write_once=True):
+    with balance_errors(
+        write=True, action="created the sub-address anyway", on_unknown=audit_unknown
+    ):
         addresses = balance_client(interactive=True).create_sub_address(
             wallet.id, asset, name=name, notes=notes, is_watched=bool(is_watched)
         )
     created = _pick_created(addresses, known, name, notes)
-    with transaction.atomic():
-        store_sub_addresses(
-            wallet_id=wallet.id,
-            asset=asset,
-            addresses=addresses,
-            now=timezone.now(),
-            fetched_at=requested_at,
+    if created is None:
+        audit_unknown("its answer listed no sub-address")
+        raise ApplicationError(
+            MAY_HAVE_ACTED.format(
+                action="created the sub-address anyway", reason="its answer listed none"
+            ),
+            status=STATUS_MAY_HAVE_ACTED,
         )
-        sub_address = SubAddress.objects.get(wallet=wallet, asset=asset, address=created.address)
-        audit_record(
-            actor=user,
-            action="sub_address.create",
-            object_type="sub_address",
-            object_id=f"{asset}:{created.address}",
-            wallet_id=wallet.id,
-            before=None,
-            after={"address": created.address, **sub_address.snapshot()},
-            message=f"Created {asset.upper()} sub-address {created.address}"
-            + (f" “{sub_address.name}”" if sub_address.name else ""),
+    label = f"{asset.upper()} sub-address {created.address}" + (
+        f" “{created.name}”" if created.name else ""
+    )
+    event = {
+        "actor": user,
+        "action": "sub_address.create",
+        "object_type": "sub_address",
+        "object_id": f"{asset}:{created.address}",
+        "wallet_id": wallet.id,
+        "before": None,
+    }
+    try:
+        with transaction.atomic():
+            store_sub_addresses(
+                wallet_id=wallet.id,
+                asset=asset,
+                addresses=addresses,
+                now=timezone.now(),
+                fetched_at=requested_at,
+            )
+            sub_address = SubAddress.objects.get(
+                wallet=wallet, asset=asset, address=created.address
+            )
+            audit_record(
+                **event,
+                after={"address": created.address, **sub_address.snapshot()},
+                message=f"Created {label}",
+            )
+    except DatabaseError as exc:
+        logger.exception("sub-address %s created at Balance, not stored", created.address)
+        _audit_apart(
+            **event,
+            after={
+                "address": created.address,
+                "name": created.name,
+                "notes": created.notes,
+                "is_watched": created.is_watched,
+            },
+            message=f"Created {label} at Balance; the portal could not store it",
         )
+        raise ApplicationError(
+            STORE_FAILED.format(done=f"created the {label}"), status=STATUS_MAY_HAVE_ACTED
+        ) from exc
     return sub_address
 
 
@@ -124,7 +185,9 @@ def sub_address_update(
     """Change a sub-address's name, notes and/or watching at Balance, then store its answer.
 
     Only the given (non-None) fields are sent. The address need not be in the local copy:
-    Balance decides whether it exists.
+    Balance decides whether it exists. Outcomes as for `sub_address_create`: when Balance may
+    have applied the change, the attempt is audited as `sub_address.update_unknown`; when it
+    applied it and the portal could not store it, the update event is still written.
     """
     asset = validate_sub_address_asset(asset)
     name = _clean_text(name, field="name", limit=NAME_MAX_LENGTH)
@@ -134,26 +197,85 @@ def sub_address_update(
     _writable(wallet)
     current = SubAddress.objects.filter(wallet=wallet, asset=asset, address=address).first()
     before = current.snapshot() if current else None
-    with balance_errors():
+    attempt = {
+        k: v
+        for k, v in {"name": name, "notes": notes, "is_watched": is_watched}.items()
+        if v is not None
+    }
+
+    def audit_unknown(reason: str) -> None:
+        _audit_apart(
+            actor=user,
+            action="sub_address.update_unknown",
+            object_type="sub_address",
+            object_id=f"{asset}:{address}",
+            wallet_id=wallet.id,
+            before=before,
+            after={**attempt, "error": reason},
+            message=f"Balance may have applied a change to {asset.upper()} sub-address "
+            f"{address} ({_attempt_text(attempt)}): {reason}",
+        )
+
+    # Only a name or notes are typed input; a watch toggle is a button.
+    with balance_errors(
+        write=True,
+        kept_input=name is not None or notes is not None,
+        action="applied this change",
+        on_unknown=audit_unknown,
+    ):
         answer = balance_client(interactive=True).update_sub_address(
             wallet.id, asset, address, name=name, notes=notes, is_watched=is_watched
         )
-    with transaction.atomic():
-        sub_address = store_sub_address(
-            wallet_id=wallet.id, asset=asset, address=answer, now=timezone.now()
-        )
-        after = sub_address.snapshot()
-        audit_record(
-            actor=user,
-            action=_update_action(before, after),
-            object_type="sub_address",
-            object_id=f"{asset}:{sub_address.address}",
-            wallet_id=wallet.id,
-            before=before,
+    after = {"name": answer.name, "notes": answer.notes, "is_watched": answer.is_watched}
+    event = {
+        "actor": user,
+        "action": _update_action(before, after),
+        "object_type": "sub_address",
+        "object_id": f"{asset}:{answer.address}",
+        "wallet_id": wallet.id,
+        "before": before,
+    }
+    try:
+        with transaction.atomic():
+            sub_address = store_sub_address(
+                wallet_id=wallet.id, asset=asset, address=answer, now=timezone.now()
+            )
+            after = sub_address.snapshot()
+            audit_record(
+                **event,
+                after=after,
+                message=_update_message(asset, sub_address.address, before, after),
+            )
+    except DatabaseError as exc:
+        logger.exception("sub-address %s updated at Balance, not stored", answer.address)
+        _audit_apart(
+            **event,
             after=after,
-            message=_update_message(asset, sub_address.address, before, after),
+            message=_update_message(asset, answer.address, before, after)
+            + " (at Balance; the portal could not store it)",
         )
+        raise ApplicationError(
+            STORE_FAILED.format(
+                done=f"applied the change to {asset.upper()} sub-address {answer.address}"
+            ),
+            status=STATUS_MAY_HAVE_ACTED,
+        ) from exc
     return sub_address
+
+
+def _audit_apart(**event) -> None:
+    """Record an audit event in its own transaction, after the write it describes failed or
+    its outcome is unknown; a failure to record it is logged (the user's message stands)."""
+    try:
+        with transaction.atomic():
+            audit_record(**event)
+    except DatabaseError:
+        logger.exception("could not record the audit event %s", event.get("action"))
+
+
+def _attempt_text(attempt: dict) -> str:
+    labels = {"name": "name", "notes": "notes", "is_watched": "watching"}
+    return "; ".join(f"{labels[k]} → {_show(v)}" for k, v in attempt.items())
 
 
 def _update_action(before: dict | None, after: dict) -> str:

@@ -1,9 +1,11 @@
 """Operator actions: sub-address create / edit / watch / refresh, wallet refresh, refresh-all.
 
-Each POST calls one service. For HTMX the answer is the re-rendered panel (status 200: HTMX
-only swaps successful responses, and the error is in the fragment); without HTMX a success
-redirects to the wallet page and a failure renders it with the panel's error (400/503) and the
-user's input kept.
+Each POST calls one service. For HTMX the answer is the re-rendered panel, with the failure's
+real status (400, 409, 503…) when there is an error in it: the portal's htmx configuration
+swaps such marked fragments (`custody_portal.htmx`), and the forms disable their button while
+a request is in flight, so a second click cannot send a duplicate. Without HTMX a success
+redirects to the wallet page and a failure renders it with the panel's error and the user's
+input kept.
 """
 
 from django.contrib import messages
@@ -11,6 +13,7 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect
 from django.views import View
 
+from custody_portal.error_pages import not_found
 from custody_portal.errors import ApplicationError
 from custody_portal.htmx import is_htmx
 from custody_portal.roles import OperatorRequiredMixin, ViewerRequiredMixin
@@ -18,7 +21,7 @@ from custody_portal.roles import OperatorRequiredMixin, ViewerRequiredMixin
 from .. import selectors, services
 from ..forms import SubAddressCreateForm, SubAddressEditForm, WatchForm
 from ..models import Wallet
-from .pages import not_found
+from .messages import without_kept_input
 from .panels import panel_context, render_panel, render_wallet_page
 
 
@@ -41,11 +44,13 @@ def _wallet_and_asset(
 
 
 def _form_error(form) -> str:
+    """The form's errors as one line; a message that already names its field is kept as is."""
     parts = []
     for name, errors in form.errors.items():
         label = form.fields[name].label if name in form.fields else ""
-        text = " ".join(errors)
-        parts.append(f"{label}: {text}" if label else text)
+        for text in errors:
+            named = label and text.lower().startswith(f"the {label.lower()}")
+            parts.append(f"{label}: {text}" if label and not named else text)
     return " ".join(parts)
 
 
@@ -74,7 +79,7 @@ class _PanelAction(OperatorRequiredMixin, View):
             **state,
         )
         if is_htmx(request):
-            return render_panel(request, panel, with_audit=status < 400)
+            return render_panel(request, panel, with_audit=status < 400, status=status)
         if status < 400:
             if state.get("notice"):
                 messages.success(request, state["notice"])
@@ -113,7 +118,7 @@ class SubAddressEditView(_PanelAction):
             )
         try:
             updated = services.sub_address_update(
-                user=request.user, wallet=wallet, asset=asset, address=address, **form.cleaned_data
+                user=request.user, wallet=wallet, asset=asset, address=address, **form.changes()
             )
         except ApplicationError as exc:
             return self.respond(
@@ -132,8 +137,9 @@ class SubAddressWatchView(_PanelAction):
             services.sub_address_update(
                 user=request.user, wallet=wallet, asset=asset, address=address, is_watched=watched
             )
-        except ApplicationError as exc:
-            return self.respond(request, wallet, asset, error=exc.message, status=exc.status)
+        except ApplicationError as exc:  # a toggle keeps no input: never say it was kept
+            error = without_kept_input(exc.message)
+            return self.respond(request, wallet, asset, error=error, status=exc.status)
         verb = "Watching" if watched else "Stopped watching"
         return self.respond(request, wallet, asset, notice=f"{verb} {address}.")
 
@@ -145,7 +151,8 @@ class SubAddressRefreshView(_PanelAction):
                 user=request.user, wallet=wallet, asset=asset
             )
         except ApplicationError as exc:
-            return self.respond(request, wallet, asset, error=exc.message, status=exc.status)
+            error = without_kept_input(exc.message)
+            return self.respond(request, wallet, asset, error=error, status=exc.status)
         errors = counts.get("errors")
         if errors:
             return self.respond(request, wallet, asset, error=" ".join(errors), status=400)
@@ -185,11 +192,11 @@ class WalletRefreshView(OperatorRequiredMixin, View):
         try:
             counts = services.wallet_refresh_from_balance(user=request.user, wallet=wallet)
         except ApplicationError as exc:
-            messages.error(request, exc.message)
+            messages.error(request, without_kept_input(exc.message))
         else:
             if counts.get("errors"):
                 messages.warning(
-                    request, "Balance refused part of it: " + " ".join(counts["errors"])
+                    request, "The refresh is incomplete. " + " ".join(counts["errors"])
                 )
             else:
                 messages.success(request, _refreshed(counts))
@@ -205,7 +212,7 @@ class RefreshAllView(OperatorRequiredMixin, View):
         try:
             services.refresh_enqueue(user=request.user)
         except ApplicationError as exc:
-            messages.error(request, exc.message)
+            messages.error(request, without_kept_input(exc.message))
         else:
             messages.success(
                 request, "Refresh queued: the data below updates when the workers finish."

@@ -5,7 +5,8 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.views import View
 
-from custody_portal.assets import ASSETS, get_asset
+from custody_portal.assets import ASSETS, asset_name, find_asset
+from custody_portal.error_pages import not_found
 from custody_portal.htmx import render_page_or_fragment
 from custody_portal.roles import ViewerRequiredMixin
 from custody_portal.selectors import freshness
@@ -16,11 +17,6 @@ from ..services import TASK_WALLETS
 from .panels import render_wallet_page
 
 PAGE_SIZE = 50
-
-
-def not_found(request: HttpRequest, message: str) -> HttpResponse:
-    """A 404 page with the portal's layout and a way back."""
-    return render(request, "wallets/not_found.html", {"message": message}, status=404)
 
 
 def _query_without_page(request: HttpRequest) -> str:
@@ -80,7 +76,7 @@ class AssetDetailView(ViewerRequiredMixin, View):
     """`/assets/<currency>/`: wallets holding it, by id or balance (largest first)."""
 
     def get(self, request: HttpRequest, currency: str) -> HttpResponse:
-        asset = currency.lower()
+        asset = currency  # checked and lower-cased by the URL's <asset:…> converter
         order_by = request.GET.get("order_by") or "id"
         if order_by not in selectors.ASSET_ORDERS:
             order_by = "id"
@@ -90,7 +86,7 @@ class AssetDetailView(ViewerRequiredMixin, View):
             return not_found(request, f"No wallet holds an asset called “{currency}”.")
         context = {
             "nav": "assets",
-            "asset": get_asset(asset),
+            "asset": find_asset(asset) or {"ticker": asset, "name": asset_name(asset)},
             "order_by": order_by,
             "page": page,
             "query": _query_without_page(request),

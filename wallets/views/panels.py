@@ -9,6 +9,7 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 
 from custody_portal.assets import SUB_ADDRESS_ASSETS, get_asset
+from custody_portal.htmx import render_fragment
 from custody_portal.selectors import freshness
 
 from .. import selectors
@@ -81,9 +82,15 @@ def render_wallet_page(
     return render(request, "wallets/wallet_detail.html", context, status=status)
 
 
-def render_panel(request: HttpRequest, panel: dict, *, with_audit: bool = False) -> HttpResponse:
-    """One panel as an HTMX fragment; after a write the audit list is swapped out of band."""
+def render_panel(
+    request: HttpRequest, panel: dict, *, with_audit: bool = False, status: int = 200
+) -> HttpResponse:
+    """One panel as an HTMX fragment; after a write the audit list is swapped out of band.
+
+    A failed action answers with its real status (400, 409, 503…) and the panel showing the
+    error and the user's input: htmx swaps it all the same (`render_fragment`).
+    """
     context = {"panel": panel}
     if with_audit:
         context["audit_events"] = selectors.wallet_audit_events(wallet_id=panel["wallet"].id)
-    return render(request, PANEL_TEMPLATE, context)
+    return render_fragment(request, PANEL_TEMPLATE, context, status=status)

@@ -4,6 +4,11 @@ Idempotent: a user is created once, with a strong random password recorded in
 `var/demo-users.txt` (mode 600); later runs only print what the file holds and keep the
 users' roles as seeded. Only `make run` calls this; migrations never create users, and
 production settings refuse it.
+
+The demo approver and admin also get a confirmed TOTP device (approving a payout asks for its
+code): its `otpauth://` URI and base32 secret are printed so a person can add it to an
+authenticator app. The secret lives in the database only (never in the password file or a
+log); later runs print the same device again.
 """
 
 import os
@@ -18,6 +23,7 @@ from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
 
 from custody_portal.roles import ADMIN, APPROVER, OPERATOR, VIEWER
+from payouts import otp
 
 # Role → username. The admin is also staff + superuser, for the Django admin.
 DEMO_USERS: dict[str, str] = {
@@ -27,6 +33,9 @@ DEMO_USERS: dict[str, str] = {
     ADMIN: "admin",
 }
 HEADER = "# Demo users of `make run` (role username password). Keep private.\n"
+# Roles whose demo user approves payouts, so gets an authenticator.
+TOTP_ROLES = (APPROVER, ADMIN)
+TOTP_DEVICE_NAME = "Demo authenticator (seed_demo)"
 
 
 @dataclass(frozen=True)
@@ -34,6 +43,8 @@ class DemoUser:
     role: str
     username: str
     password: str | None  # None: the user existed before seeding, password unknown
+    otp_secret: str = ""  # base32 secret of the demo TOTP device (approver, admin)
+    otp_uri: str = ""  # its otpauth:// URI
 
 
 def read_password_file(path: Path) -> dict[str, str]:
@@ -100,7 +111,8 @@ class Command(BaseCommand):
                 result.append(DemoUser(role, username, None))
                 continue
             self.ensure_role(user, role)
-            result.append(DemoUser(role, username, password))
+            secret, uri = self.ensure_totp(user) if role in TOTP_ROLES else ("", "")
+            result.append(DemoUser(role, username, password, secret, uri))
         write_password_file(path, result)
         return result
 
@@ -111,8 +123,26 @@ class Command(BaseCommand):
             user.is_staff = user.is_superuser = True
             user.save(update_fields=["is_staff", "is_superuser"])
 
+    @staticmethod
+    def ensure_totp(user) -> tuple[str, str]:
+        """The user's confirmed TOTP device (created once) → (base32 secret, otpauth URI)."""
+        from django_otp.plugins.otp_totp.models import TOTPDevice
+
+        device = otp.confirmed_device(user)
+        if device is None:
+            device = TOTPDevice.objects.create(user=user, name=TOTP_DEVICE_NAME, confirmed=True)
+        return otp.secret_base32(device), device.config_url
+
     def print_users(self, users: list[DemoUser], path: Path) -> None:
         self.stdout.write(f"Demo users (passwords kept in {path}):")
         for user in users:
             shown = user.password or "(existed before seeding; password not recorded)"
             self.stdout.write(f"  {user.role:<9} {user.username:<9} {shown}")
+        with_totp = [user for user in users if user.otp_secret]
+        if with_totp:
+            self.stdout.write(
+                "Authenticator codes for approving payouts (add to an app, or type the secret):"
+            )
+        for user in with_totp:
+            self.stdout.write(f"  {user.username:<9} secret {otp.grouped(user.otp_secret)}")
+            self.stdout.write(f"  {'':<9} {user.otp_uri}")
