@@ -13,10 +13,11 @@ anyone's inbox.
 import logging
 from datetime import datetime, timedelta
 
+from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.contrib.auth.base_user import AbstractBaseUser
 from django.contrib.auth.models import Permission
-from django.core.mail import send_mail
+from django.core.mail import send_mass_mail
 from django.db import transaction
 from django.db.models import Q
 from django.utils import timezone
@@ -169,8 +170,9 @@ def _operator_emails() -> list[str]:
 
 
 def alerts_notify(*, alert_ids: list[int]) -> int:
-    """Email the operators about newly opened alerts (one message). Best effort: a mail
-    failure is logged, the alerts stay open and visible on the pages. Returns recipients."""
+    """Email the operators about newly opened alerts: one message per operator (as payouts
+    do: no one sees the others' addresses) listing them all, with links. Best effort: a mail
+    failure is logged, the alerts stay open and visible on the pages. Returns messages sent."""
     alerts = list(
         StorageProviderAlert.objects.filter(pk__in=alert_ids, notified_at__isnull=True)
         .select_related("provider")
@@ -179,6 +181,7 @@ def alerts_notify(*, alert_ids: list[int]) -> int:
     recipients = _operator_emails()
     if not alerts or not recipients:
         return 0
+    base = settings.PORTAL_BASE_URL.rstrip("/")
     lines = []
     for alert in alerts:
         f = alert.figures
@@ -186,7 +189,7 @@ def alerts_notify(*, alert_ids: list[int]) -> int:
             f"- {alert.provider.address} (#{alert.provider_id}): {alert.get_kind_display()} — "
             f"faulty {f.get('faulty_sectors')} of {f.get('live_sectors')} live sectors "
             f"({f.get('faulty_share')}), available {f.get('available_balance_fil')} FIL, "
-            f"data from {f.get('last_updated_at')}. /filecoin/{alert.provider_id}/"
+            f"data from {f.get('last_updated_at')}.\n  {base}/filecoin/{alert.provider_id}/"
         )
     subject = (
         f"Filecoin alert: {alerts[0].provider.address} {alerts[0].get_kind_display().lower()}"
@@ -194,15 +197,16 @@ def alerts_notify(*, alert_ids: list[int]) -> int:
         else f"Filecoin: {len(alerts)} storage-provider alerts opened"
     )
     body = "New storage-provider alerts in the Custody Portal:\n\n" + "\n".join(lines) + "\n"
+    messages = [(f"[Custody Portal] {subject}", body, None, [to]) for to in recipients]
     try:
-        send_mail(f"[Custody Portal] {subject}", body, None, recipients)
-    except Exception as exc:  # SMTP down: the pages still show the alert
-        logger.warning("could not email the Filecoin alerts: %s", exc)
+        sent = send_mass_mail(messages, fail_silently=False)
+    except Exception:  # SMTP down: the pages still show the alert
+        logger.exception("could not email the Filecoin alerts")
         return 0
     StorageProviderAlert.objects.filter(pk__in=[a.pk for a in alerts]).update(
         notified_at=timezone.now()
     )
-    return len(recipients)
+    return sent
 
 
 def _audit(alert: StorageProviderAlert, user, action: str, before: dict, after: dict, message: str):

@@ -43,6 +43,7 @@ def test_alerts_open_with_figures_email_operators_and_close_when_cleared(
     assert alerts["faulty"].figures["faulty_sectors"] == 12
     assert [m.to for m in mailoutbox] == [["otto@example.com"]]  # operators only
     assert bad.address in mailoutbox[0].body and "Fee debt" in mailoutbox[0].body
+    assert f"http://127.0.0.1:8000/filecoin/{bad.id}/" in mailoutbox[0].body
     assert all(a.notified_at for a in StorageProviderAlert.objects.all())
 
     assert sync() == {"opened": 0, "closed": 0}  # still bad: nothing new, no new email
