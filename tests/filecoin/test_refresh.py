@@ -305,3 +305,38 @@ def test_the_command_prints_counts_and_chains_rollups_and_alerts(fil_wallets, fi
     assert "providers=6" in out and "created=6" in out
     assert "roll-ups: hourly=6 daily=6" in out
     assert "termination estimates queued=6" in out
+
+
+def test_the_seed_example_is_stored_to_the_last_attofil(fil_wallets, fil_sandbox):
+    """Balance's own example (seed 001, show_sector_summary=true), sent byte for byte: FIL
+    numbers with few decimals, `initial_pledge` as 0.0, a `Z` time."""
+    import requests
+
+    seed_detail = (
+        '{"storage_provider": {"active_sectors": 0, "available_balance": 10420.49831870958, '
+        '"faulty_sectors": 100, "faulty_sectors_penalty_fil": 789.123, "id": 125, '
+        '"initial_pledge": 0.0, "last_updated_at": "2023-05-01T15:01:25Z", "live_sectors": 200, '
+        '"live_sectors_penalty_fil": 456.789, "locked_rewards": 0.0, "storage_provider": "t01491"}}'
+    )
+    rule = '{"path": "/storage_providers/125$", "status": 200, "body": ' + seed_detail[:-1] + "}}"
+    requests.post(
+        f"{fil_sandbox.url}/_sandbox/faults",
+        data=rule,
+        headers={"Content-Type": "application/json"},
+        timeout=5,
+    ).raise_for_status()
+
+    services.storage_providers_refresh()
+
+    provider = StorageProvider.objects.get(pk=125)
+    assert provider.available_balance == 10_420_498_318_709_580_000_000
+    assert provider.faulty_sectors_penalty == 789_123_000_000_000_000_000
+    assert provider.live_sectors_penalty == 456_789_000_000_000_000_000
+    assert (provider.initial_pledge, provider.locked_rewards) == (0, 0)
+    assert (provider.address, provider.faulty_sectors, provider.live_sectors) == (
+        "t01491",
+        100,
+        200,
+    )
+    assert provider.last_updated_at.isoformat() == "2023-05-01T15:01:25+00:00"
+    assert provider.faulty_share_ppm == 500_000
