@@ -103,3 +103,15 @@ def test_a_worker_refreshes_and_drains_the_queue(worker_queue, fil_sandbox, monk
     assert fetched.count() == 1
     calls = [c for c in fil_sandbox.calls() if c["path"].endswith("sector_termination_fees")]
     assert [c["status"] for c in calls] == [200]
+
+
+def test_a_starting_worker_queues_a_first_refresh(monkeypatch):
+    from filecoin.signals import COUNTDOWN, TASK, enqueue_initial_refresh
+
+    sent = []
+    monkeypatch.setattr(app, "send_task", lambda name, **kw: sent.append((name, kw)))
+
+    enqueue_initial_refresh(sender=type("Consumer", (), {"app": app})())
+
+    assert sent == [(TASK, {"countdown": COUNTDOWN})]
+    assert COUNTDOWN > 5  # after the wallets refresh custody_portal queues at 5 s
