@@ -30,6 +30,7 @@ from django.conf import settings
 from django.contrib.auth.base_user import AbstractBaseUser
 from django.db.models import Q
 from django.utils import timezone
+from redis.exceptions import RedisError
 
 from balance.errors import BalanceAuthError, BalanceError, BalanceRejected, BalanceUnavailable
 from custody_portal.errors import ApplicationError
@@ -122,13 +123,17 @@ class QueueState:
 
 
 def termination_queue_state(*, provider_id: int | None = None) -> QueueState:
-    """The queue as the pages show it (three Redis calls, no database)."""
-    redis = get_redis()
-    with redis.pipeline(transaction=False) as pipe:
-        pipe.zrank(QUEUE_KEY, str(provider_id) if provider_id is not None else "")
-        pipe.zcard(QUEUE_KEY)
-        pipe.pttl(GATE_KEY)
-        rank, length, ttl = pipe.execute()
+    """The queue as the pages show it (one Redis round trip, no database). Redis down is an
+    empty queue for the page (which must not fail for it); actions report it themselves."""
+    try:
+        with get_redis().pipeline(transaction=False) as pipe:
+            pipe.zrank(QUEUE_KEY, str(provider_id) if provider_id is not None else "")
+            pipe.zcard(QUEUE_KEY)
+            pipe.pttl(GATE_KEY)
+            rank, length, ttl = pipe.execute()
+    except RedisError as exc:
+        logger.warning("termination queue state unavailable: %s", exc)
+        return QueueState(position=None, length=0, next_slot_ms=0)
     return QueueState(
         position=None if rank is None or provider_id is None else rank + 1,
         length=length,
@@ -141,7 +146,14 @@ def termination_fee_request(*, provider: StorageProvider, user: AbstractBaseUser
     still waits for its slot; the page shows the position and the wait."""
     if not provider.is_active:
         raise ApplicationError("Balance no longer returns this storage provider.", status=409)
-    termination_fees_enqueue(provider_ids=[provider.id], front=True)
+    try:
+        termination_fees_enqueue(provider_ids=[provider.id], front=True)
+    except RedisError as exc:
+        raise ApplicationError(
+            f"Could not queue the estimate: Redis is unreachable ({exc}). Nothing was asked of "
+            "Balance; try again later.",
+            status=503,
+        ) from exc
     StorageProvider.objects.filter(pk=provider.pk).update(termination_requested_at=timezone.now())
     from .. import tasks  # tasks import services
 

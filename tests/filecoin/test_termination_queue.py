@@ -185,3 +185,25 @@ def test_estimates_are_exact_and_summed_on_the_list(limited, fil_wallets, viewer
 def test_an_empty_queue_releases_the_gate_at_once(fil_wallets):
     assert services.termination_fees_drain_one().outcome == "empty"
     assert get_redis().exists(GATE_KEY) == 0
+
+
+@pytest.mark.django_db
+def test_the_page_survives_redis_being_down_and_fetch_now_says_so(operator_client, settings):
+    from custody_portal.redis import _client
+
+    from .factories import StorageProviderFactory
+
+    provider = StorageProviderFactory()
+    working = settings.REDIS_URL
+    settings.REDIS_URL = "redis://127.0.0.1:1/0"  # nothing listens there
+    _client.cache_clear()
+    try:
+        page = operator_client.get(f"/filecoin/{provider.id}/")
+        url = f"/filecoin/{provider.id}/termination-fees/fetch/"
+        fetch = operator_client.post(url, follow=True)
+    finally:
+        settings.REDIS_URL = working
+        _client.cache_clear()
+
+    assert page.status_code == 200
+    assert "Could not queue the estimate: Redis is unreachable" in fetch.content.decode()
