@@ -319,7 +319,7 @@ def parse_range(value: str | None, *, default: str = DEFAULT_RANGE) -> str:
 @dataclass(frozen=True)
 class HistoryPoint:
     """One point: a raw reading (min = max = last) or a bucket. `figures[name]` is
-    (min, max, last); amounts in attoFIL."""
+    (min, max, last), amounts in attoFIL; parts a page does not read are None."""
 
     at: datetime
     samples: int
@@ -334,8 +334,21 @@ class History:
     points: list[HistoryPoint]
 
 
-def sector_history(*, provider_id: int, range_key: str, now: datetime | None = None) -> History:
-    """The points of one range from the matching table (one query)."""
+# What the provider page draws and tabulates of a bucket: every figure's last value, the most
+# faulty sectors and the lowest available balance. The CSV and the API read every part.
+PAGE_PARTS = {name: ("last",) for name in SECTOR_FIGURES} | {
+    "faulty_sectors": ("max", "last"),
+    "available_balance": ("min", "last"),
+}
+_PART_INDEX = {"min": 0, "max": 1, "last": 2}
+
+
+def sector_history(
+    *, provider_id: int, range_key: str, now: datetime | None = None, for_page: bool = False
+) -> History:
+    """The points of one range from the matching table (one query). `for_page`: read only
+    the parts in PAGE_PARTS (the others are None) — a 30 d page reads 720 buckets, and 9
+    columns instead of 21 is a third of the work."""
     now = now or timezone.now()
     span, resolution = RANGES[range_key]
     since = now - span
@@ -345,40 +358,35 @@ def sector_history(*, provider_id: int, range_key: str, now: datetime | None = N
             .order_by("last_updated_at")
             .values_list("last_updated_at", *SECTOR_FIGURES)
         )
-        points = [
-            HistoryPoint(
-                at=row[0],
-                samples=1,
-                figures={
-                    name: (int(v), int(v), int(v))
-                    for name, v in zip(SECTOR_FIGURES, row[1:], strict=True)
-                },
-            )
-            for row in rows
-        ]
+        points = []
+        for row in rows:
+            figures = {}
+            for name, value in zip(SECTOR_FIGURES, row[1:], strict=True):
+                number = int(value)
+                figures[name] = (number, number, number)
+            points.append(HistoryPoint(at=row[0], samples=1, figures=figures))
         return History(range_key, resolution, since, points)
-    unit = "hour" if resolution == SectorRollup.Resolution.HOUR else "day"
     start = since.astimezone(UTC).replace(minute=0, second=0, microsecond=0)
-    if unit == "day":
+    if resolution == SectorRollup.Resolution.DAY:
         start = start.replace(hour=0)
-    columns = [f"{name}_{part}" for name in SECTOR_FIGURES for part in ("min", "max", "last")]
+    wanted = [
+        (name, part)
+        for name in SECTOR_FIGURES
+        for part in (PAGE_PARTS[name] if for_page else ("min", "max", "last"))
+    ]
     rows = (
         SectorRollup.objects.filter(
             provider_id=provider_id, resolution=resolution, bucket_start__gte=start
         )
         .order_by("bucket_start")
-        .values_list("bucket_start", "samples", *columns)
+        .values_list("bucket_start", "samples", *(f"{n}_{p}" for n, p in wanted))
     )
     points = []
     for row in rows:
-        values = [int(v) for v in row[2:]]
+        parts: dict[str, list] = {name: [None, None, None] for name in SECTOR_FIGURES}
+        for (name, part), value in zip(wanted, row[2:], strict=True):
+            parts[name][_PART_INDEX[part]] = int(value)
         points.append(
-            HistoryPoint(
-                at=row[0],
-                samples=row[1],
-                figures={
-                    name: tuple(values[3 * i : 3 * i + 3]) for i, name in enumerate(SECTOR_FIGURES)
-                },
-            )
+            HistoryPoint(at=row[0], samples=row[1], figures={n: tuple(v) for n, v in parts.items()})
         )
     return History(range_key, resolution, since, points)

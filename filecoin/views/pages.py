@@ -65,7 +65,7 @@ class ProviderListView(ViewerRequiredMixin, View):
 
 
 def history_context(provider: StorageProvider, range_key: str, range_error: str = "") -> dict:
-    history = selectors.sector_history(provider_id=provider.id, range_key=range_key)
+    history = selectors.sector_history(provider_id=provider.id, range_key=range_key, for_page=True)
     return {
         "provider": provider,
         "history": history,
