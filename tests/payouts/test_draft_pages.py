@@ -358,7 +358,8 @@ class TestPastedLines:
         )
         assert len(errors) == 8, errors
         assert errors[:3] == [
-            "line 2: Not a valid BTC testnet address.",
+            "line 2: Not a valid BTC testnet address. It contains characters that cannot be part "
+            "of an address.",
             "line 3: The amount must be greater than zero.",
             "line 4: There is no wallet #999999 in the portal.",
         ]

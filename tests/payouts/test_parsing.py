@@ -174,7 +174,8 @@ class TestPastedLines:
         assert [e.split(":")[0] for e in result.errors] == ["line 3", "line 4"]
         assert result.errors[0].startswith("line 3: Not a valid LTC testnet address.")
         assert result.errors[1] == (
-            "line 4: Not a valid LTC testnet address. The amount must be greater than zero."
+            "line 4: Not a valid LTC testnet address. It contains characters that cannot be "
+            "part of an address. The amount must be greater than zero."
         )
 
     def test_a_mistyped_address_or_one_of_another_coin_is_a_message(self):

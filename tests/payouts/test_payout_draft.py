@@ -124,7 +124,7 @@ def test_every_line_problem_is_reported_with_its_index(drafter):
         10: "at most 8 decimal places",
         11: "greater than zero",
         12: "",
-        13: "not a number",
+        13: "Enter the amount in digits",
         14: "Enter an amount",
         15: "decimal strings",
         16: "destination type",
