@@ -28,6 +28,9 @@ DATA_SETS: dict[str, DataSet] = {
         DataSet("refresh_wallets", "Wallets and balances", "REFRESH_WALLETS_INTERVAL"),
         DataSet("refresh_sub_addresses", "Sub-addresses", "REFRESH_SUB_ADDRESSES_INTERVAL"),
         DataSet("refresh_wallet_details", "Spendable balances", "REFRESH_WALLET_DETAILS_INTERVAL"),
+        DataSet(
+            "refresh_storage_providers", "Storage providers", "REFRESH_STORAGE_PROVIDERS_INTERVAL"
+        ),
     )
 }
 
@@ -125,12 +128,18 @@ def home_context() -> dict:
             alerts.append(("stale", f"{f.data_set.label} have not been refreshed recently."))
         elif f.synced_at is None:
             alerts.append(("stale", f"{f.data_set.label} have never been refreshed yet."))
-    return {
+    context = {
         "freshness": sets,
         "alerts": alerts,
         "holdings": holdings_by_asset(),
         "pending_removals": pending_removal_list(),
     }
+    # --- Filecoin card (filecoin app): providers by health, exposure, open alerts ---
+    from filecoin.selectors import filecoin_summary
+
+    context["filecoin"] = filecoin_summary()
+    # --- end Filecoin card ---
+    return context
 
 
 AUDIT_PAGE_SIZE = 50
