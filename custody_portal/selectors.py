@@ -7,7 +7,7 @@ from django.conf import settings
 from django.db.models import QuerySet
 from django.utils import timezone
 
-from .models import AuditEvent, RefreshRun
+from .models import AuditEvent, PendingRemoval, RefreshRun
 
 
 @dataclass(frozen=True)
@@ -106,9 +106,14 @@ def refresh_run_list(*, task: str = "", status: str = ""):
     return runs.order_by("-started_at", "-id")
 
 
+def pending_removal_list() -> list[PendingRemoval]:
+    """Removals a refresh held back, waiting for an agreeing walk or an operator (one query)."""
+    return list(PendingRemoval.objects.order_by("data_set"))
+
+
 def home_context() -> dict:
     """Everything the home page shows, in a constant number of queries."""
-    from wallets.selectors import holdings_by_asset, pending_removal_list
+    from wallets.selectors import holdings_by_asset
 
     sets = [freshness(task) for task in DATA_SETS]
     alerts = []

@@ -4,7 +4,6 @@ reward withdrawals."""
 from .alerts import alert_acknowledge, alert_mute, alert_unmute, storage_provider_alerts_sync
 from .enqueue import storage_providers_refresh_enqueue
 from .refresh import TASK_STORAGE_PROVIDERS, storage_providers_refresh
-from .removal import RemovalRefused
 from .rollups import TASK_ROLLUP, sector_rollups_refresh
 from .termination import (
     termination_fee_request,
@@ -18,7 +17,6 @@ from .withdrawals import WithdrawalInvalid, reward_withdrawal_check, reward_with
 __all__ = [
     "TASK_ROLLUP",
     "TASK_STORAGE_PROVIDERS",
-    "RemovalRefused",
     "WithdrawalInvalid",
     "alert_acknowledge",
     "alert_mute",

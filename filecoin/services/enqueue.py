@@ -1,4 +1,5 @@
-"""Queue a storage-provider refresh for the workers (the Filecoin page's "Refresh now")."""
+"""Queue a storage-provider refresh for the workers (the Filecoin page's "Refresh now", and
+after an operator confirmed a held-back removal of storage providers)."""
 
 import logging
 
@@ -8,7 +9,7 @@ from kombu.exceptions import KombuError
 
 from custody_portal.audit import audit_record
 from custody_portal.errors import ApplicationError
-from wallets.services.enqueue import BROKER_DOWN
+from wallets.services.enqueue import BROKER_DOWN, send_after_commit
 
 logger = logging.getLogger(__name__)
 
@@ -33,3 +34,13 @@ def storage_providers_refresh_enqueue(*, user: AbstractBaseUser) -> None:
         )
 
     transaction.on_commit(send)
+
+
+def storage_providers_refresh_after_confirm() -> None:
+    """After an operator confirmed a held-back removal of storage providers
+    (`custody_portal.removals`): queue a refresh, whose walk shows whether Balance agrees and
+    replaces the failed run on the home page. Best effort (the beat runs it anyway); the
+    confirmation itself is audited."""
+    from .. import tasks
+
+    send_after_commit(tasks.refresh_storage_providers, "the storage-provider refresh")

@@ -1,5 +1,6 @@
 """The storage-provider refresh (DESIGN §7): list per wallet, detail with sector summary,
-bulk upsert, append snapshots, mark what Balance no longer returns as removed (safely).
+bulk upsert, append snapshots, mark what Balance no longer returns as removed (safely: the
+shared rule of `custody_portal.removals`, DESIGN §11.7).
 
 Single-flight and recorded through `custody_portal.refresh.refresh_run`; idempotent: a second
 run over the same readings stores no snapshot (deduplicated on (provider, last_updated_at))
@@ -12,15 +13,15 @@ from django.db.models import Q
 from django.utils import timezone
 
 from balance.errors import BalanceRejected, BalanceUnexpectedResponse
-from custody_portal.refresh import refresh_run
+from custody_portal.refresh import RefreshRefused, refresh_run
+from custody_portal.removals import DataSet, count_removals, removals_after_walk
 from wallets.models import Wallet, WalletBalance
 from wallets.services.balance import balance_client
 from wallets.services.store import note_truncated
 
 from ..models import StorageProvider
 from .readings import ASSET, GarbledReading, reading_from_balance
-from .removal import check_removals
-from .store import mark_removed, store_readings
+from .store import store_readings
 
 logger = logging.getLogger(__name__)
 
@@ -48,9 +49,15 @@ def storage_providers_refresh(*, allow_mass_removal: bool = False) -> dict:
     Balance refusing one wallet or one provider (4xx), or one unreadable or incomplete detail,
     is reported in `counts["errors"]` and leaves that part as it was; an unreadable list,
     unavailability or a credentials problem fails the run. Providers Balance no longer returns
-    (for a wallet whose list was read, or whose wallet is gone) are marked removed — unless
-    the walk looks wrong (`removal.check_removals`), which fails the run and removes nothing.
-    Raises RefreshAlreadyRunning, or a BalanceError after recording it on the run.
+    (for a wallet whose list was read, or whose wallet is gone) are marked removed, with the
+    rule every refresh shares (`custody_portal.removals.removals_after_walk`): a walk that
+    returned none while the portal holds some, or that lacks more than half, removes nothing
+    and fails the run (RefreshRefused, kind "removal"; whatever else it read is stored) until
+    a second walk agrees or an operator confirms on the home page. `allow_mass_removal`
+    forces such a removal through at once (`manage.py refresh_storage_providers
+    --allow-mass-removal`, after checking at Balance; audited).
+    Raises RefreshAlreadyRunning, a BalanceError after recording it on the run, or
+    RefreshRefused.
     """
     with refresh_run(TASK_STORAGE_PROVIDERS) as run:
         counts = {
@@ -65,7 +72,7 @@ def storage_providers_refresh(*, allow_mass_removal: bool = False) -> dict:
         run.counts = counts
         errors: list[str] = []
         truncated: list[str] = []
-        held = list(
+        known = list(
             StorageProvider.objects.filter(removed_at__isnull=True).values_list(
                 "id", "wallet_id", "wallet__removed_at"
             )
@@ -109,17 +116,25 @@ def storage_providers_refresh(*, allow_mass_removal: bool = False) -> dict:
         note_truncated(counts, truncated)
         if errors:
             counts["errors"] = errors
-        removing = [
+        active = {pid for pid, _, _ in known}
+        # Providers of a wallet whose list Balance refused (and which is not gone) were not
+        # read: neither returned nor missing.
+        unread = {
             pid
-            for pid, wallet_id, wallet_removed_at in held
-            if pid not in seen and (wallet_id in listed_wallets or wallet_removed_at is not None)
-        ]
-        check_removals(
-            held=len(held),
-            returned=len(seen),
-            removing=len(removing),
-            allow_mass_removal=allow_mass_removal,
+            for pid, wallet_id, wallet_removed_at in known
+            if wallet_id not in listed_wallets and wallet_removed_at is None
+        }
+        outcome = removals_after_walk(
+            data_set=DataSet.STORAGE_PROVIDERS,
+            active=active,
+            seen=seen,
+            run=run,
+            unread=unread,
+            force=allow_mass_removal,
         )
-        counts["removed"] = mark_removed(removing, now)
+        refused: list[str] = []
+        count_removals(counts, outcome, refused)
         logger.info("storage providers refresh: %s", counts)
+        if refused:
+            raise RefreshRefused(" ".join(refused), kind="removal")
     return counts

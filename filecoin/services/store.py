@@ -154,12 +154,3 @@ def store_readings(readings: list[Reading], now: datetime) -> StoreResult:
         # ignore_conflicts: a reading stored meanwhile is the same reading; never overwrite.
         SectorSnapshot.objects.bulk_create(snapshots, batch_size=BATCH_SIZE, ignore_conflicts=True)
     return result
-
-
-def mark_removed(provider_ids: list[int], now: datetime) -> int:
-    """Mark providers Balance no longer returns as removed (their history stays)."""
-    if not provider_ids:
-        return 0
-    return StorageProvider.objects.filter(id__in=provider_ids, removed_at__isnull=True).update(
-        removed_at=now
-    )

@@ -9,6 +9,7 @@ from django.core.management.base import CommandError
 from django.utils import timezone
 
 from custody_portal.models import RefreshRun
+from custody_portal.refresh import RefreshRefused
 from filecoin import services
 from filecoin.models import SectorSnapshot, StorageProvider, StorageProviderAlert
 from filecoin.selectors import health_name, provider_get, provider_list
@@ -136,12 +137,12 @@ def test_an_empty_walk_removes_nothing_and_fails_the_run(fil_wallets, fil_sandbo
         },
     )
 
-    with pytest.raises(services.RemovalRefused, match="returned no storage provider"):
+    with pytest.raises(RefreshRefused, match="returned no storage provider"):
         services.storage_providers_refresh()
 
     assert StorageProvider.objects.filter(removed_at__isnull=False).count() == 0
     run = RefreshRun.objects.filter(task="refresh_storage_providers").first()
-    assert run.status == "failed" and "nothing was marked removed" in run.error
+    assert run.status == "failed" and "nothing was removed" in run.error
 
 
 def test_a_garbled_list_removes_nothing(fil_wallets, fil_sandbox):
@@ -171,7 +172,7 @@ def test_more_than_half_gone_is_refused_unless_forced(fil_wallets, fil_sandbox):
     for pid in gone:
         fil_sandbox.control("DELETE", f"storage_providers/{pid}")
 
-    with pytest.raises(CommandError, match=f"no longer returns {len(gone)} of the {len(ids)}"):
+    with pytest.raises(CommandError, match=f"lacks {len(gone)} of the portal's {len(ids)}"):
         call_command("refresh_storage_providers")
     assert StorageProvider.objects.filter(removed_at__isnull=False).count() == 0
 

@@ -16,8 +16,10 @@ class Command(BaseCommand):
         parser.add_argument(
             "--allow-mass-removal",
             action="store_true",
-            help="Mark providers removed even when Balance returned none, or when more than "
-            "half would go (only after checking at Balance that they are really gone).",
+            help="Apply this walk's removal even when Balance returned no provider, or when "
+            "more than half would go, instead of holding it for a second walk or an "
+            "operator's confirmation on the home page (only after checking at Balance that "
+            "they are really gone; audited).",
         )
 
     def handle(self, *args, allow_mass_removal: bool, **options) -> None:
