@@ -19,7 +19,7 @@ from urllib.parse import quote
 
 from balance.signing import verify_request
 
-from . import api_batch, api_fil, api_misc, api_wallets, control
+from . import api_batch, api_fil, api_misc, api_wallets, control, control_fil
 from .http import ApiError, Request, Response, Route, parse_json
 from .jsonnum import dumps
 from .state import Fault, SandboxState
@@ -47,7 +47,7 @@ def _compile(routes: Iterable[Route]) -> list[tuple[Route, re.Pattern[str]]]:
 
 # FIL routes go first: `assets/fil/storage_providers` must not be read as a sub-address path.
 API_ROUTES = _compile([*api_fil.ROUTES, *api_batch.ROUTES, *api_misc.ROUTES, *api_wallets.ROUTES])
-CONTROL_ROUTES = _compile(control.ROUTES)
+CONTROL_ROUTES = _compile([*control.ROUTES, *control_fil.ROUTES])
 
 
 def _match(
