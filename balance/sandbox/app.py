@@ -256,8 +256,17 @@ def _faulted(fault: Fault, handled: Response | None) -> Response:
     return handled
 
 
-def make_app(seed: int, wallets: int, access_id: str, secret_key: str) -> SandboxApp:
-    """A sandbox WSGI app with fresh data for `seed` and the given credentials."""
+def make_app(
+    seed: int, wallets: int, access_id: str, secret_key: str, *, first_transaction_id: int = 0
+) -> SandboxApp:
+    """A sandbox WSGI app with fresh data for `seed` and the given credentials; transactions
+    made while it runs are numbered from `first_transaction_id` at least."""
     return SandboxApp(
-        SandboxState(seed=seed, wallets=wallets, access_id=access_id, secret_key=secret_key)
+        SandboxState(
+            seed=seed,
+            wallets=wallets,
+            access_id=access_id,
+            secret_key=secret_key,
+            first_transaction_id=first_transaction_id,
+        )
     )

@@ -109,6 +109,10 @@ LOGIN_URL = "login"
 CSRF_FAILURE_VIEW = "custody_portal.error_pages.csrf_failure"
 LOGIN_REDIRECT_URL = "home"
 LOGOUT_REDIRECT_URL = "login"
+# The payout form posts 5 fields per destination row and offers up to 500 rows
+# (payouts.parsing.MAX_ROWS): Django's default of 1,000 fields refused a 200-row batch with a
+# bare 400 and lost everything typed. Still a bound against a flood of fields.
+DATA_UPLOAD_MAX_NUMBER_FIELDS = 3000
 
 LANGUAGE_CODE = "en-us"
 TIME_ZONE = env("TIME_ZONE", default="UTC")
