@@ -45,7 +45,9 @@ def _trunc(unit: str, column: str) -> str:
     if connection.vendor == "postgresql":
         return f"(date_trunc('{unit}', {column} AT TIME ZONE 'UTC') AT TIME ZONE 'UTC')"
     if connection.vendor == "sqlite":
-        pattern = "%Y-%m-%d %H:00:00" if unit == "hour" else "%Y-%m-%d 00:00:00"
+        # `%%`: the statement runs with parameters, so Django reads `%` as a placeholder
+        # marker (and with DEBUG on, renders the query with `sql % params`).
+        pattern = "%%Y-%%m-%%d %%H:00:00" if unit == "hour" else "%%Y-%%m-%%d 00:00:00"
         return f"strftime('{pattern}', {column})"
     raise NotImplementedError(f"roll-ups support PostgreSQL and SQLite, not {connection.vendor}")
 

@@ -7,6 +7,8 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 from django.core.management import call_command
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
 from filecoin.charts import chart_data
@@ -186,3 +188,21 @@ def test_the_rollup_command_runs_the_job(capsys):
 
     assert "hourly=" in capsys.readouterr().out
     assert SectorRollup.objects.filter(provider=provider, resolution="day").exists()
+
+
+def test_the_rollup_runs_with_query_logging_on_as_under_make_run():
+    """GIVEN a day of readings and Django logging every query with its parameters (DEBUG on,
+    as in `make run`: it renders each statement with `sql % params`)
+    WHEN the roll-up runs
+    THEN it stores the same buckets as without logging (a literal `%Y` in the SQL once made
+    it crash with "unsupported format character")."""
+    provider = StorageProviderFactory()
+    rows = _series(provider, NOW - timedelta(days=1), 96)
+    SectorSnapshot.objects.bulk_create(rows)
+
+    with CaptureQueriesContext(connection) as queries:
+        sector_rollups_refresh(now=NOW)
+
+    assert any("strftime" in q["sql"] or "date_trunc" in q["sql"] for q in queries)
+    assert _stored(provider, "hour") == _expected(rows, "hour")
+    assert _stored(provider, "day") == _expected(rows, "day")
