@@ -25,6 +25,8 @@ from django.db.models import F
 
 from balance.client import BalanceClient
 from balance.errors import BalanceError
+from custody_portal.models import RefreshRun
+from custody_portal.refresh import refresh_heartbeat
 
 from ..models import (
     BALANCE_DID_NOT_SEND,
@@ -62,12 +64,13 @@ def payouts_to_follow(*, limit: int = FOLLOW_BATCH) -> list[Payout]:
 
 
 def payouts_follow_sent(
-    *, client: BalanceClient | None = None, counts: dict
+    *, client: BalanceClient | None = None, counts: dict, run: RefreshRun | None = None
 ) -> BalanceError | None:
     """Read Balance's status of each sent payout still in progress and record changes.
 
     Adds `followed`, `balance_changed`, `balance_failed` and `errors` to `counts`. Returns the
     last BalanceError met (the caller records the run as failed after finishing), else None.
+    `run` (the reconciler's recorded run) is kept alive between reads.
     """
     for key in ("followed", "balance_changed", "balance_failed"):
         counts.setdefault(key, 0)
@@ -79,6 +82,8 @@ def payouts_follow_sent(
     failure: BalanceError | None = None
     unchanged: list[int] = []
     for payout in payouts:
+        if run is not None:
+            refresh_heartbeat(run)
         try:
             status = _read_status(client, payout)
         except (BalanceError, Garbled) as exc:

@@ -46,7 +46,7 @@ def payouts_reconcile() -> dict:
     """One recorded, single-flight reconciliation run (shown on the sync history page).
 
     Returns the run's counts. Raises RefreshAlreadyRunning when another run holds the lock,
-    or the last BalanceError met (after finishing every wallet it could read).
+    or the last BalanceError met (after finishing every wallet and sent payout it could read).
     """
     with refresh_run(TASK) as run:
         counts = {"stuck": 0, "checked": 0, "sent": 0, "review": 0, "unmatched": 0, "errors": 0}
@@ -75,7 +75,7 @@ def payouts_reconcile() -> dict:
                 counts["checked"] += 1
                 counts[_reconcile_one(payout, transactions, policy)] += 1
         # Then sent payouts whose Balance status is still in progress (follow.py).
-        failure = payouts_follow_sent(client=client, counts=counts) or failure
+        failure = payouts_follow_sent(client=client, counts=counts, run=run) or failure
         if failure is not None:
             raise failure
     return counts
