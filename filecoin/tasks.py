@@ -8,29 +8,12 @@ import logging
 
 from celery import shared_task
 from django.conf import settings
-from redis.exceptions import RedisError
 
-from balance.errors import BalanceError
-from custody_portal.errors import ApplicationError
-from custody_portal.refresh import RefreshAlreadyRunning
+from custody_portal.refresh import run_refresh_task
 
 from . import services
 
 logger = logging.getLogger(__name__)
-
-
-def _run(name: str, call, **kwargs):
-    try:
-        return call(**kwargs)
-    except RefreshAlreadyRunning:
-        logger.info("%s: another run is in progress; skipped", name)
-    except BalanceError as exc:
-        logger.warning("%s failed: %s", name, exc)
-    except ApplicationError as exc:
-        logger.warning("%s: %s", name, exc.message)
-    except RedisError as exc:
-        logger.error("%s: Redis is unreachable, not started: %s", name, exc)
-    return None
 
 
 @shared_task(name="filecoin.tasks.refresh_storage_providers", ignore_result=True)
@@ -38,12 +21,12 @@ def refresh_storage_providers() -> dict | None:
     """Refresh providers, then roll up the new snapshots, then open / close alerts, then queue
     the termination estimates that are due. Alerts are synced even when the refresh failed:
     Balance being unreachable is exactly when providers go stale."""
-    counts = _run("refresh_storage_providers", services.storage_providers_refresh)
+    counts = run_refresh_task("refresh_storage_providers", services.storage_providers_refresh)
     if counts is not None:
-        _run("rollup_sector_snapshots", services.sector_rollups_refresh)
-    _run("storage_provider_alerts", services.storage_provider_alerts_sync)
+        run_refresh_task("rollup_sector_snapshots", services.sector_rollups_refresh)
+    run_refresh_task("storage_provider_alerts", services.storage_provider_alerts_sync)
     if counts is not None:
-        _run("termination_fees_enqueue", services.termination_fees_enqueue_due)
+        run_refresh_task("termination_fees_enqueue", services.termination_fees_enqueue_due)
         try:
             drain_termination_fees.delay()
         except Exception as exc:  # beat drains the queue anyway
@@ -54,12 +37,14 @@ def refresh_storage_providers() -> dict | None:
 @shared_task(name="filecoin.tasks.rollup_sector_snapshots", ignore_result=True)
 def rollup_sector_snapshots() -> dict | None:
     """Hourly and daily roll-ups of new snapshots, and pruning (also run after each refresh)."""
-    return _run("rollup_sector_snapshots", services.sector_rollups_refresh)
+    return run_refresh_task("rollup_sector_snapshots", services.sector_rollups_refresh)
 
 
 @shared_task(name="filecoin.tasks.drain_termination_fees", ignore_result=True)
 def drain_termination_fees() -> str | None:
     """One termination-fee call if the shared slot is free (waiting a few seconds for it)."""
     wait = min(5.0, settings.FILECOIN_TERMINATION_FEES_INTERVAL / 3)
-    result = _run("drain_termination_fees", services.termination_fees_drain_one, wait_seconds=wait)
+    result = run_refresh_task(
+        "drain_termination_fees", services.termination_fees_drain_one, wait_seconds=wait
+    )
     return result.outcome if result is not None else None

@@ -142,10 +142,6 @@ def test_a_reward_withdrawal_waits_for_approval(
     """GIVEN a provider read from the sandbox
     WHEN an operator requests a reward withdrawal
     THEN a `fil_reward` payout of the exact attoFIL waits for a second person's approval."""
-    pytest.importorskip(
-        "payouts.services",
-        reason="needs the payouts workflow (issue 7, on another branch until the lead merges it)",
-    )
     from filecoin.services import storage_providers_refresh
     from payouts.models import Payout
 
@@ -159,6 +155,8 @@ def test_a_reward_withdrawal_waits_for_approval(
     assert payout.status == "pending_approval"
     assert payout.total == 123_000_000_000 and payout.created_by == operator
     assert "waiting for approval" in operator_client.get("/filecoin/125/").content.decode()
+    payout_page = operator_client.get(f"/payouts/{payout.pk}/").content.decode()
+    assert 'href="/filecoin/125/"' in payout_page
 
 
 def test_open_withdrawals_count_against_the_available_balance(operator_client):
