@@ -134,6 +134,18 @@ class AuditChainHead(models.Model):
         return f"audit chain head #{self.sequence} {self.hash[:12]}"
 
 
+# Every task recorded as a RefreshRun, in words (the sync history page's column and filter).
+# Apps that add a recorded task add it here; an unlisted task shows its raw name.
+RUN_TASK_LABELS: dict[str, str] = {
+    "refresh_wallets": "Wallets",
+    "refresh_wallet_details": "Wallet details",
+    "refresh_sub_addresses": "Sub-addresses",
+    "refresh_storage_providers": "Storage providers",
+    "rollup_sector_snapshots": "Sector history roll-up",
+    "reconcile_payouts": "Payout reconciliation",
+}
+
+
 class RefreshRun(models.Model):
     """One run of a background refresh: when, how it ended, what it counted, why it failed."""
 
@@ -179,6 +191,11 @@ class RefreshRun(models.Model):
 
         limit = timedelta(seconds=settings.CELERY_TASK_TIME_LIMIT)
         return self.status == self.Status.RUNNING and timezone.now() - self.started_at > limit
+
+    @property
+    def task_label(self) -> str:
+        """The task in words ("Payout reconciliation"), else its raw name."""
+        return RUN_TASK_LABELS.get(self.task, self.task)
 
     @property
     def display_status(self) -> str:

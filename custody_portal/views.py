@@ -10,9 +10,10 @@ from django.views.generic import TemplateView
 
 from .errors import ApplicationError
 from .htmx import render_page_or_fragment
+from .models import RUN_TASK_LABELS
 from .removals import pending_removal_confirm
 from .roles import OperatorRequiredMixin, ViewerRequiredMixin
-from .selectors import DATA_SETS, RUN_HISTORY_STATUSES, home_context, refresh_run_list
+from .selectors import RUN_HISTORY_STATUSES, home_context, refresh_run_list
 
 RUNS_PAGE_SIZE = 50
 
@@ -58,7 +59,7 @@ class RefreshRunListView(ViewerRequiredMixin, View):
 
     def get(self, request: HttpRequest) -> HttpResponse:
         task = request.GET.get("task", "")
-        task = task if task in DATA_SETS else ""
+        task = task if task in RUN_TASK_LABELS else ""
         status = request.GET.get("status", "")
         status = status if status in RUN_HISTORY_STATUSES else ""
         page = Paginator(refresh_run_list(task=task, status=status), RUNS_PAGE_SIZE).get_page(
@@ -71,7 +72,7 @@ class RefreshRunListView(ViewerRequiredMixin, View):
             "runs": page.object_list,
             "task": task,
             "status": status,
-            "data_sets": DATA_SETS.values(),
+            "tasks": RUN_TASK_LABELS.items(),
             "statuses": RUN_HISTORY_STATUSES,
             "query": query,
             "target": "#runs",

@@ -1,5 +1,6 @@
 """Payout emails (Django's email): approvers when a payout awaits them, the drafter when it
-is sent, failed, rejected or unknown.
+is sent, failed, rejected or unknown, or when Balance later reports a sent payout's
+transaction failed or canceled.
 
 Called after commit (`services.common.after_commit`); a failure to send is logged and never
 undoes or breaks the workflow step. Emails name the payout and link to it; they never carry
@@ -23,6 +24,8 @@ DRAFTER_EVENTS = {
     PayoutStatus.FAILED: "failed",
     PayoutStatus.REJECTED: "rejected",
     PayoutStatus.UNKNOWN: "outcome unknown — needs reconciliation",
+    # A sent payout whose transaction Balance later reports failed or canceled.
+    "balance_failed": "failed at Balance — the funds did not leave",
 }
 
 

@@ -30,13 +30,19 @@ class PayoutDraftForm(forms.Form):
         queryset=source_wallets(),
         label="Source wallet (warm)",
         empty_label="Choose the wallet to send from…",
-        error_messages={"invalid_choice": "Choose one of the warm wallets in the list."},
+        error_messages={
+            "required": "Choose the wallet to send from.",
+            "invalid_choice": "Choose one of the warm wallets in the list.",
+        },
     )
     asset = forms.ChoiceField(
         label="Asset",
         choices=[("", "Choose the asset…")]
         + [(t, f"{t.upper()} · {get_asset(t).name}") for t in BATCH_SEND_ASSETS],
-        error_messages={"invalid_choice": "Choose one of the assets a batch can send."},
+        error_messages={
+            "required": "Choose the asset to send.",
+            "invalid_choice": "Choose one of the assets a batch can send.",
+        },
     )
     note = forms.CharField(
         required=False,

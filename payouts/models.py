@@ -12,9 +12,12 @@ and a resolution confirmed by its proposer (a check constraint).
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 from django.conf import settings
 from django.db import models
 from django.db.models import F, Q
+from django.utils import timezone
 
 from custody_portal.fields import BaseUnitsField
 from custody_portal.money import format_coin
@@ -41,6 +44,16 @@ class PayoutStatus(models.TextChoices):
 # `unknown` reserves too: the batch may have gone.
 RESERVING_STATUSES = (PayoutStatus.APPROVED, PayoutStatus.SENDING, PayoutStatus.UNKNOWN)
 # Statuses that never change again.
+# Balance's documented transaction statuses that never change again (REFERENCE §5). Any other
+# value — pending_approval, approved, pending_generation, `inactive` or one not documented —
+# is still in progress (REFERENCE §11 #12), and the reconciler keeps reading it.
+BALANCE_FINAL_STATUSES = ("completed", "canceled", "cancelled", "failed")
+# Balance's final statuses meaning the funds never left (the hold was released).
+BALANCE_DID_NOT_SEND = ("canceled", "cancelled", "failed")
+# A `sent` payout whose Balance status is still in progress is re-read for this long after
+# sending; then the portal stops following it (and says so on the page).
+BALANCE_FOLLOW_DAYS = 7
+
 FINAL_STATUSES = (
     PayoutStatus.SENT,
     PayoutStatus.FAILED,
@@ -94,6 +107,9 @@ class Payout(models.Model):
     finished_at = models.DateTimeField(null=True, blank=True)
     balance_transaction_id = models.CharField(max_length=64, blank=True, default="")
     balance_status = models.CharField(max_length=32, blank=True, default="")
+    # When the portal last read `balance_status` from Balance (the answer to the send, or the
+    # reconciler following a sent payout until Balance's status is final).
+    balance_checked_at = models.DateTimeField(null=True, blank=True)
     last_error = models.TextField(blank=True, default="")
     rejection_reason = models.TextField(blank=True, default="")
     # Set on an `unknown` payout the reconciler gave up on (no match in time, or several
@@ -107,6 +123,8 @@ class Payout(models.Model):
             models.Index(fields=["-created_at"], name="payout_created"),
             # Reserved funds: other approved/sending/unknown payouts of a wallet and asset.
             models.Index(fields=["source_wallet", "asset", "status"], name="payout_wallet_asset"),
+            # The reconciler following sent payouts, least recently read first.
+            models.Index(fields=["status", "balance_checked_at"], name="payout_status_checked"),
         ]
         constraints = [
             # One Balance transaction is linked to at most one payout (reconciliation).
@@ -136,6 +154,25 @@ class Payout(models.Model):
     @property
     def is_final(self) -> bool:
         return self.status in FINAL_STATUSES
+
+    @property
+    def balance_did_not_send(self) -> bool:
+        """Sent by the portal, but Balance later reports the transaction failed or canceled:
+        the funds did not leave."""
+        return (
+            self.status == PayoutStatus.SENT and self.balance_status.lower() in BALANCE_DID_NOT_SEND
+        )
+
+    @property
+    def balance_follow_stopped(self) -> bool:
+        """Sent, Balance's status still in progress, and too old for the reconciler to keep
+        reading it: the page says so."""
+        return (
+            self.status == PayoutStatus.SENT
+            and self.balance_status.lower() not in BALANCE_FINAL_STATUSES
+            and self.finished_at is not None
+            and self.finished_at < timezone.now() - timedelta(days=BALANCE_FOLLOW_DAYS)
+        )
 
 
 class PayoutLine(models.Model):

@@ -246,11 +246,10 @@ def enqueue_send(payout_id: int) -> None:
 
         try:
             send_payout.delay(payout_id)
-        except Exception as exc:
+        except Exception:
             logger.exception("payouts: could not queue the send of payout %s", payout_id)
             Payout.objects.filter(pk=payout_id, status=PayoutStatus.APPROVED).update(
-                last_error=f"The send could not be queued ({exc.__class__.__name__}); "
-                "press “Send again”.",
+                last_error="Not sent: the task queue did not accept the send.",
             )
 
     transaction.on_commit(send)

@@ -11,6 +11,8 @@ Exactly one candidate, not already linked to another payout → `sent` with its 
 None → stays `unknown`; after the policy's give-up time it is flagged `needs_review`. Two or
 more → ambiguous: flagged for a person with the candidate ids, never guessed. A candidate
 that Balance reports `failed` or `canceled` is also left to a person.
+
+Each run then follows `sent` payouts whose Balance status is still in progress (follow.py).
 """
 
 from __future__ import annotations
@@ -30,6 +32,7 @@ from custody_portal.refresh import refresh_run
 
 from ..models import ApprovalPolicy, Payout, PayoutKind, PayoutStatus
 from .common import after_commit, audit, now, snapshot
+from .follow import payouts_follow_sent
 from .sending import payouts_mark_stuck_unknown
 
 logger = logging.getLogger(__name__)
@@ -43,7 +46,7 @@ def payouts_reconcile() -> dict:
     """One recorded, single-flight reconciliation run (shown on the sync history page).
 
     Returns the run's counts. Raises RefreshAlreadyRunning when another run holds the lock,
-    or the last BalanceError met (after finishing every wallet it could read).
+    or the last BalanceError met (after finishing every wallet and sent payout it could read).
     """
     with refresh_run(TASK) as run:
         counts = {"stuck": 0, "checked": 0, "sent": 0, "review": 0, "unmatched": 0, "errors": 0}
@@ -56,7 +59,7 @@ def payouts_reconcile() -> dict:
         by_wallet: dict[int, list[Payout]] = defaultdict(list)
         for payout in pending:
             by_wallet[payout.source_wallet_id].append(payout)
-        client = BalanceClient.from_settings() if by_wallet else None
+        client = BalanceClient.from_settings()
         failure: BalanceError | None = None
         for wallet_id, payouts in by_wallet.items():
             try:
@@ -71,6 +74,8 @@ def payouts_reconcile() -> dict:
             for payout in payouts:
                 counts["checked"] += 1
                 counts[_reconcile_one(payout, transactions, policy)] += 1
+        # Then sent payouts whose Balance status is still in progress (follow.py).
+        failure = payouts_follow_sent(client=client, counts=counts, run=run) or failure
         if failure is not None:
             raise failure
     return counts

@@ -25,6 +25,7 @@
 from __future__ import annotations
 
 import logging
+import re
 from datetime import timedelta
 
 from django.conf import settings
@@ -87,15 +88,19 @@ def payout_send(*, payout_id: int) -> str:
     except _Recheck as exc:
         return _put_back(payout, exc.status, exc.message)
     except BalanceAuthError as exc:
-        return _put_back(payout, PayoutStatus.APPROVED, f"Not sent: {exc.message}")
+        return _put_back(payout, PayoutStatus.APPROVED, not_sent(exc.message))
     except BalanceError as exc:  # the read before sending failed: nothing was sent
         return _put_back(
-            payout, PayoutStatus.APPROVED, f"Not sent: could not read the funds ({exc.message})"
+            payout, PayoutStatus.APPROVED, not_sent(f"could not read the funds: {exc.message}")
         )
-    except Exception as exc:
+    except Exception:
         logger.exception("payout %s: re-check crashed", payout_id)
         return _put_back(
-            payout, PayoutStatus.APPROVED, f"Not sent: internal error ({exc.__class__.__name__})."
+            payout,
+            PayoutStatus.APPROVED,
+            not_sent(
+                "the check before sending stopped on an unexpected error, recorded in the logs"
+            ),
         )
 
     try:
@@ -103,7 +108,7 @@ def payout_send(*, payout_id: int) -> str:
     except BalanceRejected as exc:
         return _finish(payout, PayoutStatus.FAILED, error=f"Balance refused: {exc.message}")
     except (BalanceNotSent, BalanceAuthError) as exc:
-        return _put_back(payout, PayoutStatus.APPROVED, f"Not sent: {exc.message}")
+        return _put_back(payout, PayoutStatus.APPROVED, not_sent(exc.message))
     except BaseException as exc:
         # Timeout, dropped connection, 5xx, unreadable answer, a bug after the call started,
         # even a soft time limit: Balance may have acted. Record it, never retry.
@@ -251,6 +256,14 @@ def _unknown_cause(exc: BaseException) -> str:
         return sentence(exc.message)
     logger.error("payout send: unexpected error after the call started", exc_info=exc)
     return "The send stopped on an unexpected error after the call to Balance had started."
+
+
+def not_sent(reason: str) -> str:
+    """ "Not sent: <reason>." said once: the client's own "; nothing was sent" is dropped
+    (the page adds only what a person can do next)."""
+    reason = reason.strip().rstrip(".").strip()
+    reason = re.sub(r";\s*nothing was sent(?: to it)?$", "", reason, flags=re.I)
+    return sentence(f"Not sent: {reason}")
 
 
 def sentence(text: str) -> str:

@@ -14,7 +14,7 @@ from custody_portal.roles import ViewerRequiredMixin
 from .. import selectors
 from ..fees import fee_presets_for_page
 from ..forms import PayoutFilterForm, RejectForm, ResolveForm
-from ..models import Payout, PayoutKind
+from ..models import Payout, PayoutKind, PayoutStatus
 from .common import not_found
 from .display import (
     controls_for,
@@ -67,9 +67,13 @@ def render_detail(
         return not_found(request, f"There is no payout {payout_id}.")
     quorum = selectors.payout_quorum(payout=payout)
     open_resolution = open_resolution_of(payout)
-    funds = selectors.available_funds(
-        wallet_id=payout.source_wallet_id, asset=payout.asset, exclude_payout_id=payout.pk
-    )
+    # The funds matter only while the payout can still be sent; afterwards they describe the
+    # wallet now, not this payout, and read as if it were still waiting for them.
+    funds = None
+    if payout.status in (PayoutStatus.PENDING_APPROVAL, PayoutStatus.APPROVED):
+        funds = selectors.available_funds(
+            wallet_id=payout.source_wallet_id, asset=payout.asset, exclude_payout_id=payout.pk
+        )
     context = {
         "nav": "payouts",
         "payout": payout,

@@ -113,6 +113,32 @@ def test_sync_history_filters_by_task_and_status(viewer_client):
     assert "marker=subs-ok" not in text and "boom-wallets" not in text
 
 
+def test_sync_history_names_every_task_in_words_and_filters_reconciliation(viewer_client):
+    _run(task="reconcile_payouts", counts={"marker": "reconciled"})
+    _run(task="rollup_sector_snapshots", counts={"marker": "rolled"})
+    _run(task="refresh_wallet_details", counts={"marker": "details"})
+
+    page = viewer_client.get("/sync/").content.decode()
+    table = page.split('data-testid="run-table"', 1)[1]
+    for raw in ("reconcile_payouts", "rollup_sector_snapshots", "refresh_wallet_details"):
+        assert f"<td>{raw}</td>" not in table
+    assert "Payout reconciliation" in table and "Wallet details" in table
+    options = page.split('data-testid="run-filter-task"', 1)[1].split("</select>", 1)[0]
+    for task, label in (
+        ("refresh_wallets", "Wallets"),
+        ("refresh_wallet_details", "Wallet details"),
+        ("refresh_sub_addresses", "Sub-addresses"),
+        ("refresh_storage_providers", "Storage providers"),
+        ("rollup_sector_snapshots", "Sector history roll-up"),
+        ("reconcile_payouts", "Payout reconciliation"),
+    ):
+        assert f'<option value="{task}" >{label}</option>' in options
+
+    text = viewer_client.get("/sync/?task=reconcile_payouts").content.decode()
+    assert "marker=reconciled" in text and "marker=rolled" not in text
+    assert '<option value="reconcile_payouts" selected>' in text
+
+
 def test_sync_history_htmx_request_gets_only_the_table(viewer_client):
     _run()
     response = viewer_client.get("/sync/?status=succeeded", headers={"HX-Request": "true"})

@@ -185,3 +185,29 @@ def test_a_send_without_an_answer_for_a_while_says_when_it_becomes_unknown(
 
     Payout.objects.filter(pk=payout.pk).update(claimed_at=timezone.now())
     assert "Reload in a moment" in _page(approver, payout)
+
+
+@pytest.mark.parametrize(
+    "status, shown",
+    [
+        (PayoutStatus.PENDING_APPROVAL, True),
+        (PayoutStatus.APPROVED, True),
+        (PayoutStatus.SENDING, False),
+        (PayoutStatus.SENT, False),
+        (PayoutStatus.FAILED, False),
+        (PayoutStatus.UNKNOWN, False),
+        (PayoutStatus.CANCELLED, False),
+        (PayoutStatus.REJECTED, False),
+        (PayoutStatus.EXPIRED, False),
+    ],
+)
+def test_the_funds_panel_shows_only_while_the_payout_can_still_be_sent(
+    drafter, approver, status, shown
+):
+    payout = draft(drafter)
+    Payout.objects.filter(pk=payout.pk).update(status=status)
+
+    page = _page(approver, payout)
+
+    assert ('data-testid="payout-funds"' in page) is shown
+    assert ("Available for this payout" in page) is shown

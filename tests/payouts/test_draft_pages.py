@@ -268,6 +268,9 @@ def test_missing_wallet_and_asset_are_field_messages(operator):
     assert response.status_code == 400
     assert 'data-testid="error-source_wallet"' in page
     assert 'data-testid="error-asset"' in page
+    assert "Choose the wallet to send from." in page
+    assert "Choose the asset to send." in page
+    assert "This field is required" not in page
     _nothing_stored()
 
 

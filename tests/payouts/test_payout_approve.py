@@ -207,3 +207,19 @@ def test_only_approvers_approve(request, drafter, role_user):
     with pytest.raises(ApplicationError) as exc:
         payout_approve(payout=payout, user=user)
     assert exc.value.status == 403
+
+
+def test_a_send_the_queue_refused_is_told_in_plain_words(
+    monkeypatch, drafter, approver, django_capture_on_commit_callbacks
+):
+    def refuse(pk):
+        raise ConnectionError("Error 111 connecting to localhost:6379")
+
+    monkeypatch.setattr("payouts.tasks.send_payout.delay", refuse)
+    payout = draft(drafter)
+    with django_capture_on_commit_callbacks(execute=True):
+        payout_approve(payout=payout, user=approver)
+    payout.refresh_from_db()
+    assert payout.status == PayoutStatus.APPROVED
+    assert payout.last_error
+    assert "ConnectionError" not in payout.last_error and "(" not in payout.last_error

@@ -235,3 +235,37 @@ def test_a_payout_two_people_resolved_as_failed_is_not_called_a_refusal_by_balan
     text = _page_text(approver, approved)
     assert "Balance refused" not in text, text
     assert "Balance support: no batch" in text
+
+
+def _outcome_banner(user, payout) -> str:
+    """The text of the payout page's outcome banner only."""
+    from tests.payouts.ui import client_for
+
+    page = client_for(user).get(f"/payouts/{payout.pk}/").content.decode()
+    banner = re.search(r'<p [^>]*data-testid="payout-outcome">(.*?)</p>', page, re.S)
+    assert banner, page
+    return " ".join(html.unescape(re.sub(r"<[^>]+>", " ", banner.group(1))).split())
+
+
+def test_a_send_that_did_not_leave_says_so_once(sandbox, settings, approved, approver):
+    """The page said "…; nothing was sent.) Balance never received it; …"."""
+    settings.BALANCE_API_URL = f"http://127.0.0.1:{free_port()}"
+    assert payout_send(payout_id=approved.pk) == PayoutStatus.APPROVED
+    text = _outcome_banner(approver, approved).lower()
+    said = sum(text.count(words) for words in ("not sent", "nothing was sent", "never received"))
+    assert said == 1, text
+    assert "send it again" in text
+
+
+def test_an_internal_error_before_sending_is_told_in_plain_words(sandbox, monkeypatch, approved):
+    from payouts.services import sending
+
+    def crash(payout, client):
+        raise ConnectionError("socket trouble")
+
+    monkeypatch.setattr(sending, "_recheck", crash)
+    assert payout_send(payout_id=approved.pk) == PayoutStatus.APPROVED
+    approved.refresh_from_db()
+    assert approved.last_error.startswith("Not sent:")
+    assert "ConnectionError" not in approved.last_error and "(" not in approved.last_error
+    assert send_calls(sandbox) == []
