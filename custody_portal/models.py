@@ -188,3 +188,47 @@ class RefreshRun(models.Model):
     def counts_text(self) -> str:
         """`wallets=40 created=0 …` for the history page (error lists are shown apart)."""
         return " ".join(f"{k}={v}" for k, v in self.counts.items() if not isinstance(v, list))
+
+
+class PendingRemoval(models.Model):
+    """A removal a refresh held back because its walk looked implausible (DESIGN.md §11.7).
+
+    A complete walk that returned nothing while the portal holds records, or that would remove
+    more than half of them, removes nothing: it stores the ids it would have removed here and
+    the run fails saying so. The next complete walk proposing the same ids applies them, and
+    so does an operator's confirmation on the home page; any other complete walk replaces or
+    clears the row. At most one row per data set. One mechanism for every data set a refresh
+    removes from (`custody_portal.removals`): wallets, external accounts, storage providers.
+    """
+
+    class DataSet(models.TextChoices):
+        WALLETS = "wallets", "wallets"
+        EXTERNAL_ACCOUNTS = "external_accounts", "external accounts"
+        STORAGE_PROVIDERS = "storage_providers", "storage providers"
+
+    data_set = models.CharField(max_length=32, choices=DataSet.choices, unique=True)
+    # The Balance ids the walk did not return, sorted; `ids_hash` names exactly this set, so
+    # an agreeing walk or a confirmation applies what was shown, not a set that moved since.
+    ids = models.JSONField()
+    ids_hash = models.CharField(max_length=64)
+    active_count = models.PositiveIntegerField(help_text="Active records the portal held.")
+    seen_count = models.PositiveIntegerField(help_text="Records the walk returned.")
+    first_run = models.ForeignKey(
+        RefreshRun,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        help_text="The run whose walk first proposed this removal.",
+    )
+    created_at = models.DateTimeField()
+
+    class Meta:
+        ordering = ["data_set"]
+
+    def __str__(self) -> str:
+        return f"{self.count} {self.get_data_set_display()} pending removal"
+
+    @property
+    def count(self) -> int:
+        return len(self.ids)

@@ -18,7 +18,7 @@ from contextlib import contextmanager
 
 from django.conf import settings
 from django.utils import timezone
-from redis.exceptions import LockError
+from redis.exceptions import LockError, RedisError
 from redis.lock import Lock
 
 from balance.errors import BalanceAuthError, BalanceError, BalanceUnexpectedResponse
@@ -167,3 +167,27 @@ def _finish(run: RefreshRun, status: str, error: str, kind: str) -> None:
     run.error_kind = kind
     run.finished_at = timezone.now()
     run.save(update_fields=["status", "error", "error_kind", "finished_at", "counts"])
+
+
+def run_refresh_task(name: str, call, **kwargs):
+    """The body of a beat/queued refresh task: `call(**kwargs)`, or None after logging why not.
+
+    Every expected way a refresh does not happen is already recorded where people look (the
+    run row, or the next beat tick tries again), so the task logs it and ends quietly instead
+    of filling the worker log with tracebacks: another run in progress, Balance failing or
+    refusing (on the run), a refusal such as a held-back removal (ApplicationError, on the
+    run), a lock lost mid-run (on the run), Redis unreachable (nothing started).
+    """
+    try:
+        return call(**kwargs)
+    except RefreshAlreadyRunning:
+        logger.info("%s: another run is in progress; skipped", name)
+    except BalanceError as exc:
+        logger.warning("%s failed: %s", name, exc)
+    except ApplicationError as exc:
+        logger.warning("%s: %s", name, exc.message)
+    except RefreshLockLost as exc:
+        logger.error("%s: %s", name, exc)
+    except RedisError as exc:
+        logger.error("%s: Redis is unreachable, not started: %s", name, exc)
+    return None

@@ -7,7 +7,7 @@ from django.conf import settings
 from django.db.models import QuerySet
 from django.utils import timezone
 
-from .models import AuditEvent, RefreshRun
+from .models import AuditEvent, PendingRemoval, RefreshRun
 
 
 @dataclass(frozen=True)
@@ -28,6 +28,9 @@ DATA_SETS: dict[str, DataSet] = {
         DataSet("refresh_wallets", "Wallets and balances", "REFRESH_WALLETS_INTERVAL"),
         DataSet("refresh_sub_addresses", "Sub-addresses", "REFRESH_SUB_ADDRESSES_INTERVAL"),
         DataSet("refresh_wallet_details", "Spendable balances", "REFRESH_WALLET_DETAILS_INTERVAL"),
+        DataSet(
+            "refresh_storage_providers", "Storage providers", "REFRESH_STORAGE_PROVIDERS_INTERVAL"
+        ),
     )
 }
 
@@ -103,9 +106,14 @@ def refresh_run_list(*, task: str = "", status: str = ""):
     return runs.order_by("-started_at", "-id")
 
 
+def pending_removal_list() -> list[PendingRemoval]:
+    """Removals a refresh held back, waiting for an agreeing walk or an operator (one query)."""
+    return list(PendingRemoval.objects.order_by("data_set"))
+
+
 def home_context() -> dict:
     """Everything the home page shows, in a constant number of queries."""
-    from wallets.selectors import holdings_by_asset, pending_removal_list
+    from wallets.selectors import holdings_by_asset
 
     sets = [freshness(task) for task in DATA_SETS]
     alerts = []
@@ -125,12 +133,18 @@ def home_context() -> dict:
             alerts.append(("stale", f"{f.data_set.label} have not been refreshed recently."))
         elif f.synced_at is None:
             alerts.append(("stale", f"{f.data_set.label} have never been refreshed yet."))
-    return {
+    context = {
         "freshness": sets,
         "alerts": alerts,
         "holdings": holdings_by_asset(),
         "pending_removals": pending_removal_list(),
     }
+    # --- Filecoin card (filecoin app): providers by health, exposure, open alerts ---
+    from filecoin.selectors import filecoin_summary
+
+    context["filecoin"] = filecoin_summary()
+    # --- end Filecoin card ---
+    return context
 
 
 AUDIT_PAGE_SIZE = 50

@@ -25,6 +25,8 @@ urlpatterns = [
     path("", include("wallets.urls")),
     path("", include("payouts.urls")),
     path("api/", include("wallets.api_urls")),
+    path("", include("filecoin.urls")),
+    path("api/", include("filecoin.api_urls")),
     path("api/", include("payouts.api_urls")),
     path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),
     # The split view serves its start-up script as a file: no inline script, so our CSP holds.

@@ -10,6 +10,7 @@ from django.views.generic import TemplateView
 
 from .errors import ApplicationError
 from .htmx import render_page_or_fragment
+from .removals import pending_removal_confirm
 from .roles import OperatorRequiredMixin, ViewerRequiredMixin
 from .selectors import DATA_SETS, RUN_HISTORY_STATUSES, home_context, refresh_run_list
 
@@ -29,7 +30,8 @@ class HomeView(ViewerRequiredMixin, TemplateView):
 
 
 class PendingRemovalConfirmView(OperatorRequiredMixin, View):
-    """The home page's "Confirm removal of N wallets": apply a removal a refresh held back.
+    """The home page's "Confirm removal of N wallets" (or external accounts, or storage
+    providers): apply a removal a refresh held back (`custody_portal.removals`).
 
     The form carries the hash of the ids the page showed, so only that exact set is applied.
     """
@@ -37,8 +39,6 @@ class PendingRemovalConfirmView(OperatorRequiredMixin, View):
     http_method_names = ["post"]
 
     def post(self, request: HttpRequest, data_set: str) -> HttpResponse:
-        from wallets.services import pending_removal_confirm
-
         try:
             removed = pending_removal_confirm(
                 user=request.user, data_set=data_set, ids_hash=request.POST.get("ids_hash", "")

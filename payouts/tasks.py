@@ -8,10 +8,8 @@ never repeated. Delivering the task twice is harmless: the claim lets one throug
 import logging
 
 from celery import shared_task
-from redis.exceptions import RedisError
 
-from balance.errors import BalanceError
-from custody_portal.refresh import RefreshAlreadyRunning
+from custody_portal.refresh import run_refresh_task
 
 from . import services
 from .fees import refresh_fee_presets  # noqa: F401  (registers the sync-queue fee task)
@@ -36,15 +34,7 @@ def send_payout(payout_id: int) -> str:
 @shared_task(name="payouts.tasks.reconcile_payouts", ignore_result=True)
 def reconcile_payouts() -> dict | None:
     """Look for `unknown` payouts in Balance's transactions (beat, every 2 minutes)."""
-    try:
-        return services.payouts_reconcile()
-    except RefreshAlreadyRunning:
-        logger.info("reconcile_payouts: another run is in progress; skipped")
-    except BalanceError as exc:
-        logger.warning("reconcile_payouts failed: %s", exc)
-    except RedisError as exc:
-        logger.error("reconcile_payouts: Redis is unreachable, not started: %s", exc)
-    return None
+    return run_refresh_task("reconcile_payouts", services.payouts_reconcile)
 
 
 @shared_task(name="payouts.tasks.expire_payouts", ignore_result=True)

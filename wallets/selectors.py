@@ -21,7 +21,7 @@ from custody_portal.fields import sum_base_units
 from custody_portal.models import AuditEvent
 from custody_portal.money import format_coin
 
-from .models import ExternalAccount, PendingRemoval, SubAddress, Wallet, WalletBalance
+from .models import ExternalAccount, SubAddress, Wallet, WalletBalance
 
 WALLET_SORTS = ("name", "-name", "id", "-id")
 BALANCE_SORT_PREFIX = "balance:"
@@ -194,8 +194,3 @@ def unknown_spendable_wallet_count() -> int:
         .distinct()
         .count()
     )
-
-
-def pending_removal_list() -> list[PendingRemoval]:
-    """Removals a refresh held back, waiting for an agreeing walk or an operator (one query)."""
-    return list(PendingRemoval.objects.order_by("data_set"))

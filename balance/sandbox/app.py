@@ -19,7 +19,7 @@ from urllib.parse import quote
 
 from balance.signing import verify_request
 
-from . import api_batch, api_fil, api_misc, api_wallets, control
+from . import api_batch, api_fil, api_misc, api_wallets, control, control_fil
 from .http import ApiError, Request, Response, Route, parse_json
 from .jsonnum import dumps
 from .state import Fault, SandboxState
@@ -47,7 +47,7 @@ def _compile(routes: Iterable[Route]) -> list[tuple[Route, re.Pattern[str]]]:
 
 # FIL routes go first: `assets/fil/storage_providers` must not be read as a sub-address path.
 API_ROUTES = _compile([*api_fil.ROUTES, *api_batch.ROUTES, *api_misc.ROUTES, *api_wallets.ROUTES])
-CONTROL_ROUTES = _compile(control.ROUTES)
+CONTROL_ROUTES = _compile([*control.ROUTES, *control_fil.ROUTES])
 
 
 def _match(
@@ -256,8 +256,17 @@ def _faulted(fault: Fault, handled: Response | None) -> Response:
     return handled
 
 
-def make_app(seed: int, wallets: int, access_id: str, secret_key: str) -> SandboxApp:
-    """A sandbox WSGI app with fresh data for `seed` and the given credentials."""
+def make_app(
+    seed: int, wallets: int, access_id: str, secret_key: str, *, first_transaction_id: int = 0
+) -> SandboxApp:
+    """A sandbox WSGI app with fresh data for `seed` and the given credentials; transactions
+    made while it runs are numbered from `first_transaction_id` at least."""
     return SandboxApp(
-        SandboxState(seed=seed, wallets=wallets, access_id=access_id, secret_key=secret_key)
+        SandboxState(
+            seed=seed,
+            wallets=wallets,
+            access_id=access_id,
+            secret_key=secret_key,
+            first_transaction_id=first_transaction_id,
+        )
     )

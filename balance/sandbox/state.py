@@ -102,10 +102,23 @@ class Controls:
 class SandboxState:
     """Data + controls for one sandbox; `reset()` regenerates both from the seed."""
 
-    def __init__(self, *, seed: int, wallets: int, access_id: str, secret_key: str) -> None:
+    def __init__(
+        self,
+        *,
+        seed: int,
+        wallets: int,
+        access_id: str,
+        secret_key: str,
+        first_transaction_id: int = 0,
+    ) -> None:
         self.lock = threading.RLock()
         self.credentials = {access_id: secret_key}
         self.default_seed, self.default_wallets = seed, wallets
+        # Transactions made while running are numbered from here at least (the seed history
+        # keeps its ids). `make run` passes the clock, so a restarted sandbox never hands out
+        # an id the portal already linked to a payout of an earlier run; 0 = right after the
+        # seed history (deterministic, for tests).
+        self.first_transaction_id = first_transaction_id
         self.reset()
 
     # ---- lifecycle -------------------------------------------------------------------------
@@ -153,7 +166,8 @@ class SandboxState:
         return (self.wallet_ids[-1] if self.wallet_ids else 0) + 1
 
     def next_transaction_id(self) -> int:
-        return (self.transaction_ids[-1] if self.transaction_ids else 0) + 1
+        following = (self.transaction_ids[-1] if self.transaction_ids else 0) + 1
+        return max(following, self.first_transaction_id)
 
     # ---- wallets -----------------------------------------------------------------------------
 

@@ -109,6 +109,10 @@ LOGIN_URL = "login"
 CSRF_FAILURE_VIEW = "custody_portal.error_pages.csrf_failure"
 LOGIN_REDIRECT_URL = "home"
 LOGOUT_REDIRECT_URL = "login"
+# The payout form posts 5 fields per destination row and offers up to 500 rows
+# (payouts.parsing.MAX_ROWS): Django's default of 1,000 fields refused a 200-row batch with a
+# bare 400 and lost everything typed. Still a bound against a flood of fields.
+DATA_UPLOAD_MAX_NUMBER_FIELDS = 3000
 
 LANGUAGE_CODE = "en-us"
 TIME_ZONE = env("TIME_ZONE", default="UTC")
@@ -193,6 +197,18 @@ REFRESH_WALLET_DETAILS_LIMIT = env.int("REFRESH_WALLET_DETAILS_LIMIT", default=3
 PAYOUT_RECONCILE_INTERVAL = env.int("PAYOUT_RECONCILE_INTERVAL", default=120)
 PAYOUT_EXPIRE_INTERVAL = env.int("PAYOUT_EXPIRE_INTERVAL", default=300)
 
+# --- Filecoin (filecoin/README.md) ---------------------------------------------------------
+# A provider is "stale" when Balance's last_updated_at for its sectors is older than this.
+FILECOIN_STALE_AFTER = env.int("FILECOIN_STALE_AFTER", default=7200)
+# Raw sector snapshots are kept this long, hourly roll-ups this long, daily ones for ever.
+FILECOIN_RAW_RETENTION_DAYS = env.int("FILECOIN_RAW_RETENTION_DAYS", default=8)
+FILECOIN_HOURLY_RETENTION_DAYS = env.int("FILECOIN_HOURLY_RETENTION_DAYS", default=35)
+FILECOIN_ROLLUP_INTERVAL = env.int("FILECOIN_ROLLUP_INTERVAL", default=3600)
+# Balance allows 1 call / 15 s to sector_termination_fees: the shared queue's minimum gap.
+FILECOIN_TERMINATION_FEES_INTERVAL = env.float("FILECOIN_TERMINATION_FEES_INTERVAL", default=15.0)
+# Cached termination estimates older than this are queued again after each refresh.
+FILECOIN_TERMINATION_FEES_MAX_AGE = env.int("FILECOIN_TERMINATION_FEES_MAX_AGE", default=21600)
+
 CELERY_BEAT_SCHEDULE = {
     "refresh-wallets": {
         "task": "wallets.tasks.refresh_wallets",
@@ -213,6 +229,21 @@ CELERY_BEAT_SCHEDULE = {
     "expire-payouts": {
         "task": "payouts.tasks.expire_payouts",
         "schedule": PAYOUT_EXPIRE_INTERVAL,
+    },
+    # Filecoin: providers (then roll-ups, alerts, stale estimates queued), the termination
+    # fee queue (one Balance call per slot), and the roll-up job on its own as a safety net.
+    "refresh-storage-providers": {
+        "task": "filecoin.tasks.refresh_storage_providers",
+        "schedule": REFRESH_STORAGE_PROVIDERS_INTERVAL,
+    },
+    "drain-termination-fees": {
+        "task": "filecoin.tasks.drain_termination_fees",
+        "schedule": FILECOIN_TERMINATION_FEES_INTERVAL,
+        "options": {"expires": FILECOIN_TERMINATION_FEES_INTERVAL},
+    },
+    "rollup-sector-snapshots": {
+        "task": "filecoin.tasks.rollup_sector_snapshots",
+        "schedule": FILECOIN_ROLLUP_INTERVAL,
     },
 }
 

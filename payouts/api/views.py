@@ -13,6 +13,7 @@ from rest_framework import generics, status
 from rest_framework.request import Request
 from rest_framework.response import Response
 
+from custody_portal.api import StrictJSONParser
 from custody_portal.errors import ApplicationError
 from custody_portal.roles import ReadOrOperate
 
@@ -155,6 +156,9 @@ class PayoutListApi(generics.ListAPIView):
     """Payouts newest first (50 per page); filter by `status`. POST drafts a batch."""
 
     permission_classes = [ReadOrOperate]
+    # The same strict JSON as every other write: bounded depth (a 30,000-deep array was a
+    # RecursionError 500), no repeated keys, no NaN, JSON only.
+    parser_classes = [StrictJSONParser]
     serializer_class = s.PayoutOutputSerializer
 
     def get_queryset(self):

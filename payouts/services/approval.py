@@ -16,11 +16,13 @@ from django.db import IntegrityError, transaction
 
 from custody_portal.errors import ApplicationError
 from custody_portal.money import format_coin
+from custody_portal.text import clean_text
 from wallets.models import Wallet
 
 from ..models import ApprovalPolicy, Payout, PayoutApproval, PayoutKind, PayoutStatus
 from ..selectors import available_funds, current_approvals, payout_quorum
 from .common import (
+    MAX_REASON,
     after_commit,
     audit,
     is_admin,
@@ -155,7 +157,7 @@ def payout_reject(*, payout: Payout, user: AbstractBaseUser, reason: str) -> Pay
     """An approver refuses the payout (pending or approved-but-not-sent); a reason is required.
     The drafter cannot reject their own payout (they cancel it)."""
     require_approver(user, "reject payouts")
-    reason = (reason or "").strip() if isinstance(reason, str) else ""
+    reason = clean_text(reason, field="reason", limit=MAX_REASON, multiline=True) if reason else ""
     if not reason:
         raise ApplicationError("Give a reason for the rejection.", status=400, field="reason")
     with transaction.atomic():

@@ -20,6 +20,8 @@ from ..models import ApprovalPolicy, AssetThreshold, Payout, PayoutStatus
 logger = logging.getLogger(__name__)
 
 HASH_VERSION = 1
+# Reasons people type (rejection, resolution): the forms' text areas allow this many characters.
+MAX_REASON = 2000
 
 
 def content_hash(

@@ -31,11 +31,12 @@ from .common import (
 from .errors import PayoutInvalid
 from .inputs import LineInput
 from .validation import (
-    MAX_NOTE,
+    MAX_NOTE,  # noqa: F401 -- payouts.forms imports it from here
     Draft,
     Errors,
     fee_setting,
     int_id,
+    note_of,
     source_wallet,
     validate_batch,
 )
@@ -202,9 +203,7 @@ def payout_create_fil_reward(
         except AmountError as exc:
             errors.add("amount", str(exc))
     fee_text = fee_setting(errors, fee)
-    note_text = note if isinstance(note, str) else ""
-    if len(note_text) > MAX_NOTE:
-        errors.add("note", f"The note is too long (at most {MAX_NOTE} characters).")
+    note_text = note_of(errors, note)  # it also goes to Balance as the withdrawal's notes
     errors.raise_if_any()
     policy = ApprovalPolicy.get_solo()
     with transaction.atomic():

@@ -10,9 +10,19 @@ from django.db import IntegrityError, transaction
 
 from custody_portal.errors import ApplicationError
 from custody_portal.roles import APPROVE
+from custody_portal.text import clean_text
 
 from ..models import Payout, PayoutResolution, PayoutStatus, ResolutionOutcome
-from .common import after_commit, audit, is_admin, locked, now, require_status, snapshot
+from .common import (
+    MAX_REASON,
+    after_commit,
+    audit,
+    is_admin,
+    locked,
+    now,
+    require_status,
+    snapshot,
+)
 
 MAX_TRANSACTION_ID = 64
 
@@ -38,12 +48,14 @@ def payout_resolution_propose(
     _require_resolver(user)
     if outcome not in ResolutionOutcome.values:
         raise ApplicationError("The outcome is “sent” or “failed”.", field="outcome")
-    reason = reason.strip() if isinstance(reason, str) else ""
+    reason = clean_text(reason, field="reason", limit=MAX_REASON, multiline=True) if reason else ""
     if not reason:
         raise ApplicationError("Give the reason (what you checked at Balance).", field="reason")
-    transaction_id = (transaction_id or "").strip() if isinstance(transaction_id, str) else ""
-    if len(transaction_id) > MAX_TRANSACTION_ID:
-        raise ApplicationError("That transaction id is too long.", field="transaction_id")
+    transaction_id = (
+        clean_text(transaction_id, field="transaction id", limit=MAX_TRANSACTION_ID)
+        if transaction_id
+        else ""
+    )
     if outcome == ResolutionOutcome.FAILED and transaction_id:
         raise ApplicationError(
             "A failed payout has no Balance transaction; leave the id empty.",
@@ -117,7 +129,10 @@ def payout_resolution_confirm(*, payout: Payout, user: AbstractBaseUser) -> Payo
             payout.balance_transaction_id = resolution.transaction_id
             payout.last_error = ""
         else:
-            payout.last_error = f"Resolved as failed: {resolution.reason}"
+            payout.last_error = (
+                f"{resolution.proposed_by.get_username()} and {user.get_username()} "
+                f"resolved it after checking Balance: {resolution.reason}"
+            )
         try:
             with transaction.atomic():
                 payout.save()

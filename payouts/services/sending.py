@@ -107,7 +107,7 @@ def payout_send(*, payout_id: int) -> str:
     except BaseException as exc:
         # Timeout, dropped connection, 5xx, unreadable answer, a bug after the call started,
         # even a soft time limit: Balance may have acted. Record it, never retry.
-        _finish(payout, PayoutStatus.UNKNOWN, error=_unknown_message(exc))
+        _finish(payout, PayoutStatus.UNKNOWN, error=_unknown_cause(exc))
         if not isinstance(exc, Exception):
             raise
         return PayoutStatus.UNKNOWN
@@ -221,7 +221,7 @@ def _record_answer(payout: Payout, answer) -> str:
         return _finish(
             payout,
             PayoutStatus.UNKNOWN,
-            error="Balance answered without a transaction id; it may have sent the payout.",
+            error="Balance answered without a transaction id.",
         )
     status = answer.get("status")
     try:
@@ -240,12 +240,23 @@ def _record_answer(payout: Payout, answer) -> str:
         )
 
 
-def _unknown_message(exc: BaseException) -> str:
-    detail = exc.message if isinstance(exc, BalanceError) else exc.__class__.__name__
-    return (
-        f"Outcome unknown: {detail} Balance may have sent this payout; it will not be sent "
-        "again. The reconciler is looking for it in Balance's transactions."
-    )
+# What an `unknown` outcome means; `last_error` holds only its cause (the page, the email and
+# the API's `status` already say "outcome unknown": saying it twice read as two events).
+UNKNOWN_MEANING = "Balance may have sent this payout; it will not be sent again."
+
+
+def _unknown_cause(exc: BaseException) -> str:
+    """What went wrong once the call had started, as one sentence for people."""
+    if isinstance(exc, BalanceError):
+        return sentence(exc.message)
+    logger.error("payout send: unexpected error after the call started", exc_info=exc)
+    return "The send stopped on an unexpected error after the call to Balance had started."
+
+
+def sentence(text: str) -> str:
+    """`text` ending with a full stop, so the next sentence does not run into it."""
+    text = text.strip()
+    return text if text.endswith((".", "!", "?")) else f"{text}."
 
 
 def _finish(
@@ -283,7 +294,7 @@ def _finish(
         message = {
             PayoutStatus.SENT: f"Sent: Balance transaction {transaction_id} ({balance_status}).",
             PayoutStatus.FAILED: error,
-            PayoutStatus.UNKNOWN: error,
+            PayoutStatus.UNKNOWN: f"Outcome unknown: {error} {UNKNOWN_MEANING}",
         }[status]
         audit(
             row,
@@ -354,9 +365,8 @@ def payouts_mark_stuck_unknown() -> int:
             before = snapshot(row)
             row.status = PayoutStatus.UNKNOWN
             row.last_error = (
-                f"Outcome unknown: the sending worker stopped without recording an answer "
-                f"(still sending after {int(limit.total_seconds())} s). Balance may have sent "
-                "this payout; it will not be sent again."
+                "The sending worker stopped without recording an answer "
+                f"(still sending after {int(limit.total_seconds())} s)."
             )
             row.save(update_fields=["status", "last_error", "updated_at"])
             audit(
@@ -365,7 +375,7 @@ def payouts_mark_stuck_unknown() -> int:
                 action="payout.unknown",
                 before=before,
                 after=snapshot(row),
-                message=row.last_error,
+                message=f"Outcome unknown: {row.last_error} {UNKNOWN_MEANING}",
             )
             from ..emails import notify_drafter
 

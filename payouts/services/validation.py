@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 from custody_portal.addresses import AddressError, validate_address
 from custody_portal.assets import BATCH_SEND_ASSETS
 from custody_portal.money import AmountError, format_coin, parse_coin_amount
+from custody_portal.text import TextError, clean_text
 from wallets.models import ExternalAccount, FundingAddress, SubAddress, Wallet
 
 from ..models import DestinationType, PayoutKind
@@ -107,6 +108,38 @@ def _batch_asset(errors: Errors, asset) -> str | None:
     return ticker
 
 
+def note_of(errors: Errors, note) -> str:
+    """The note as stored (`clean_text`: line breaks kept, no control characters or bidi
+    overrides: it is shown on pages, in the timeline and in emails), or "" with an error."""
+    if note is None:
+        return ""
+    if not isinstance(note, str):
+        errors.add("note", "The note must be text.")
+        return ""
+    if len(note) > MAX_NOTE:  # before cleaning, so the message counts what was typed
+        errors.add("note", f"The note is too long (at most {MAX_NOTE} characters).")
+        return ""
+    try:
+        return clean_text(note, field="note", limit=MAX_NOTE, multiline=True)
+    except TextError as exc:
+        errors.add("note", exc.message)
+        return ""
+
+
+def _label(errors: Errors, index: int, label) -> str:
+    """A destination's label (one line, `clean_text`), or "" with the line's error."""
+    if not label:
+        return ""
+    if not isinstance(label, str) or len(label) > MAX_LABEL:
+        errors.line(index, f"The label is too long (at most {MAX_LABEL} characters).")
+        return ""
+    try:
+        return clean_text(label, field="label", limit=MAX_LABEL)
+    except TextError as exc:
+        errors.line(index, exc.message)
+        return ""
+
+
 def _canonical(asset: str, address: str) -> str:
     """`validate_address`: the canonical form, or AddressError with its message."""
     return validate_address(asset, address)
@@ -139,11 +172,7 @@ def validate_batch(
     errors = Errors()
     wallet = source_wallet(errors, source_wallet_id)
     ticker = _batch_asset(errors, asset)
-    note_text = note if isinstance(note, str) else ""
-    if note is not None and not isinstance(note, str):
-        errors.add("note", "The note must be text.")
-    if len(note_text) > MAX_NOTE:
-        errors.add("note", f"The note is too long (at most {MAX_NOTE} characters).")
+    note_text = note_of(errors, note)
     if not lines:
         errors.add("non_field", "Add at least one destination.")
     elif len(lines) > MAX_LINES:
@@ -175,10 +204,7 @@ def validate_batch(
     for index, line in enumerate(lines):
         row = _validate_line(errors, index, line, ticker, wallet, wallets, accounts, own)
         amount = _line_amount(errors, index, line.amount, ticker)
-        label = line.label or ""
-        if not isinstance(label, str) or len(label) > MAX_LABEL:
-            errors.line(index, f"The label is too long (at most {MAX_LABEL} characters).")
-            label = ""
+        label = _label(errors, index, line.label)
         if row is None or amount is None:
             continue
         key = (row["destination_type"], row["destination_id"], row["public_address"])

@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import timedelta
 
+from django.conf import settings
 from django.db.models import Count, OuterRef, Q, QuerySet, Subquery
 from django.db.models.functions import Coalesce
 from django.utils import timezone
@@ -132,6 +133,22 @@ def queued_too_long_or_failed(payout: Payout) -> bool:
     if payout.status != PayoutStatus.APPROVED:
         return False
     return bool(payout.last_error) or timezone.now() - payout.updated_at >= QUEUED_PATIENCE
+
+
+# A send normally answers within Balance's timeouts; past this, the page stops saying
+# "reload in a moment" and says when the sweep will call the outcome unknown.
+SENDING_PATIENCE = timedelta(minutes=1)
+
+
+def sending_state(payout: Payout) -> dict:
+    """For a payout in `sending`: whether it has waited longer than a send takes, and when the
+    sweep (`payouts_mark_stuck_unknown`) turns it `unknown` (claim + the task time limit)."""
+    if payout.status != PayoutStatus.SENDING or payout.claimed_at is None:
+        return {}
+    return {
+        "overdue": timezone.now() - payout.claimed_at >= SENDING_PATIENCE,
+        "unknown_after": payout.claimed_at + timedelta(seconds=settings.CELERY_TASK_TIME_LIMIT),
+    }
 
 
 def open_resolution_of(payout: Payout) -> PayoutResolution | None:

@@ -16,7 +16,13 @@ from ..fees import fee_presets_for_page
 from ..forms import PayoutFilterForm, RejectForm, ResolveForm
 from ..models import Payout, PayoutKind
 from .common import not_found
-from .display import controls_for, line_views, open_resolution_of, with_list_counts
+from .display import (
+    controls_for,
+    line_views,
+    open_resolution_of,
+    sending_state,
+    with_list_counts,
+)
 from .draft import funds_bound
 
 PAGE_SIZE = 50
@@ -79,6 +85,7 @@ def render_detail(
         "open_resolution": open_resolution,
         "resolutions": list(payout.resolutions.all()),
         "can": controls_for(request, payout, quorum, open_resolution),
+        "sending": sending_state(payout),
         "error": error,
         "approve_error": approve_error,
         "reject_form": reject_form or RejectForm(),

@@ -1,5 +1,6 @@
 """Filecoin in the sandbox (seed 001): storage providers, drift, withdrawals, termination fees."""
 
+import json
 from decimal import Decimal
 
 import pytest
@@ -129,3 +130,106 @@ def test_termination_fees_rate_limit(api, sandbox):
     assert api.get(FEES_PATH, storage_provider_address=address).status_code == 200
     assert api.error(api.get(FEES_PATH), 400).endswith("storage_provider_address")
     assert api.error(api.get(FEES_PATH, storage_provider_address="t09"), 404)
+
+
+# --- fee debt and the Filecoin controls (balance/sandbox/control_fil.py) ---------------------
+
+
+def _set(sandbox, provider_id: int, **figures):
+    return sandbox.control("POST", f"storage_providers/{provider_id}", json=figures)
+
+
+def test_fault_fees_can_push_the_available_balance_below_zero(api, sandbox):
+    """Filecoin fee debt: fees are charged even when the available balance cannot pay them."""
+    _set(sandbox, 125, available_balance="1", locked_rewards="0", faulty_sectors=5000)
+
+    sandbox.control("POST", "tick", json={"steps": 1})
+    available = _summary(api)["available_balance"]
+
+    assert available < 0
+    refused = api.post(f"{SP_PATH}/125/withdrawals", {"amount_afil": 1})
+    assert api.error(refused, 400).startswith("Insufficient funds: storage provider")
+    assert "-" in api.error(refused, 400)
+
+
+def test_a_pinned_provider_keeps_its_figures_and_reading_time(api, sandbox):
+    response = _set(
+        sandbox,
+        125,
+        active_sectors=900,
+        faulty_sectors=100,
+        available_balance="-2500000000000000000",
+        last_updated_at="2024-01-02T03:04:05Z",
+        pinned=True,
+    )
+    set_ = json.loads(response.content, parse_float=Decimal)
+    sandbox.control("POST", "tick", json={"steps": 5})
+    pinned = _summary(api)
+
+    assert set_ == pinned
+    assert (pinned["active_sectors"], pinned["faulty_sectors"], pinned["live_sectors"]) == (
+        900,
+        100,
+        1000,
+    )
+    assert pinned["available_balance"] == Decimal("-2.500000000000000000")
+    assert pinned["last_updated_at"] == "2024-01-02T03:04:05.000Z"
+
+    _set(sandbox, 125, pinned=False)
+    sandbox.control("POST", "tick", json={"steps": 1})
+    moving = _summary(api)
+    assert moving["last_updated_at"] != pinned["last_updated_at"]
+
+
+def test_each_new_reading_has_a_later_time_even_within_a_second(api, sandbox):
+    times = []
+    for _ in range(3):
+        sandbox.control("POST", "tick", json={"steps": 1})
+        times.append(_summary(api)["last_updated_at"])
+
+    assert times == sorted(set(times))
+
+
+def test_a_deleted_provider_disappears_from_every_endpoint(api, sandbox):
+    address = _summary(api)["storage_provider"]
+    sandbox.control("POST", "rate_limit", json={"termination_fees_window_s": 0})
+
+    sandbox.control("DELETE", "storage_providers/125")
+
+    assert [p["id"] for p in api.ok("GET", SP_PATH)["storage_providers"]] == [126]
+    assert api.error(api.get(f"{SP_PATH}/125"), 404) == "Storage provider not found"
+    assert api.error(api.get(FEES_PATH, storage_provider_address=address), 404)
+    assert 125 not in sandbox.control("GET", "info").json()["storage_providers"]
+
+
+def test_more_providers_can_be_added_for_benchmarks(api, sandbox):
+    before = sandbox.control("GET", "info").json()["storage_providers"]
+
+    added = sandbox.control("POST", "storage_providers", json={"count": 5, "wallet_id": 1}).json()[
+        "ids"
+    ]
+
+    assert added == list(range(max(before) + 1, max(before) + 6))
+    listed = [p["id"] for p in api.ok("GET", SP_PATH)["storage_providers"]]
+    assert listed == [125, 126, *added]
+    addresses = {p["storage_provider"] for p in api.ok("GET", SP_PATH)["storage_providers"]}
+    assert len(addresses) == 7
+
+
+@pytest.mark.parametrize(
+    ("body", "message"),
+    [
+        ({"faulty_sectors": -1}, "faulty_sectors must be an integer"),
+        ({"available_balance": 5}, "available_balance must be a string of signed base units"),
+        ({"available_balance": "1.5"}, "available_balance must be a string of signed base units"),
+        ({"last_updated_at": "yesterday"}, "last_updated_at must be"),
+        ({"pinned": "yes"}, "pinned must be a boolean"),
+        ({"colour": "red"}, "unpermitted parameter: colour"),
+    ],
+)
+def test_provider_controls_validate_their_input(sandbox, body, message):
+    import requests
+
+    response = requests.post(f"{sandbox.url}/_sandbox/storage_providers/125", json=body, timeout=5)
+
+    assert response.status_code == 400 and message in response.json()["error"]

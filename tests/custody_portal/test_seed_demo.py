@@ -55,6 +55,28 @@ def test_second_run_keeps_users_and_passwords(tmp_path):
     assert get_user_model().objects.count() == len(DEMO_USERS)
 
 
+def test_demo_users_have_email_addresses_so_payout_emails_show_in_the_console(tmp_path):
+    """`make run` prints emails on the console, but users without an address get none: the
+    demo approver never heard about a payout awaiting them, the drafter never about its
+    outcome. Each demo user gets a reserved example.com address (never a real mailbox)."""
+    path = tmp_path / "demo-users.txt"
+    User = get_user_model()
+    seed(path)
+    for username in DEMO_USERS.values():
+        assert User.objects.get(username=username).email == f"{username}@example.com"
+    # A user seeded before this change (no address) gets one on the next run.
+    User.objects.filter(username=DEMO_USERS["approver"]).update(email="")
+    seed(path)
+    assert User.objects.get(username=DEMO_USERS["approver"]).email == "approver@example.com"
+
+    from payouts.emails import approvers_for
+    from payouts.models import Payout
+
+    drafter = User.objects.get(username=DEMO_USERS["operator"])
+    payout = Payout(created_by=drafter, created_by_id=drafter.pk)
+    assert sorted(u.username for u in approvers_for(payout)) == ["admin", "approver"]
+
+
 def test_passwords_differ_between_users(tmp_path):
     seed(tmp_path / "demo-users.txt")
 

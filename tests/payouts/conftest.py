@@ -86,3 +86,12 @@ def _postgres_only(request, settings):
         return
     if "postgresql" not in settings.DATABASES["default"]["ENGINE"]:
         pytest.skip("needs PostgreSQL (DATABASE_URL=postgres://…): locks, concurrency, shared DB")
+
+
+def unknown_event(payout):
+    """The audit event that recorded the payout's outcome as unknown (its timeline entry)."""
+    from custody_portal.models import AuditEvent
+
+    return AuditEvent.objects.get(
+        object_type="payout", object_id=str(payout.pk), action="payout.unknown"
+    )

@@ -160,3 +160,28 @@ def test_the_page_runs_the_same_queries_for_3_lines_as_for_30(drafter, approver)
 
     assert many.lines.count() >= 28
     assert queries(many) == queries(few)
+
+
+def test_a_send_without_an_answer_for_a_while_says_when_it_becomes_unknown(
+    drafter, approver, settings
+):
+    """A worker killed mid-call leaves the payout `sending`; until the time limit passes the
+    page kept saying "Being sent to Balance now. Reload in a moment." for ten minutes."""
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    settings.CELERY_TASK_TIME_LIMIT = 600
+    payout = draft(drafter)
+    claimed = timezone.now() - timedelta(minutes=3)
+    Payout.objects.filter(pk=payout.pk).update(status="sending", claimed_at=claimed)
+
+    page = _page(approver, payout)
+
+    assert "Reload in a moment" not in page
+    unknown_at = claimed + timedelta(seconds=600)
+    assert f"after {unknown_at:%H:%M} UTC" in page
+    assert "never sent twice" in page
+
+    Payout.objects.filter(pk=payout.pk).update(claimed_at=timezone.now())
+    assert "Reload in a moment" in _page(approver, payout)

@@ -157,6 +157,34 @@ def test_a_body_that_is_not_an_object_is_a_400(drafter, raw):
     assert nothing_stored()
 
 
+@pytest.mark.parametrize(
+    ("raw", "message"),
+    [
+        ("[" * 30_000 + "]" * 30_000, "The request body nests deeper than 32 levels."),
+        ('{"destinations": ' + "[" * 40 + "]" * 40 + "}", "nests deeper than 32 levels"),
+        ('{"note": "a", "note": "b"}', "The key “note” appears twice in one object."),
+        ('{"source_wallet_id": NaN}', "NaN, which is not a JSON number"),
+    ],
+    ids=["deep-array", "deep-destinations", "repeated-key", "nan"],
+)
+def test_the_body_is_parsed_strictly(drafter, raw, message):
+    """The same strict JSON as the sub-address API: a 30,000-deep array was a RecursionError
+    500 page here, a repeated key silently kept the last value, NaN was a number."""
+    code, answer = post(client_for(drafter), raw)
+    assert code == 400, answer
+    assert message in answer["detail"]
+    assert nothing_stored()
+
+
+def test_a_form_encoded_body_is_refused(drafter):
+    response = client_for(drafter).post(
+        "/api/payouts/", {"source_wallet_id": SOURCE, "asset": "btc"}
+    )
+    assert response.status_code == 415
+    assert "Unsupported media type" in response.json()["detail"]
+    assert nothing_stored()
+
+
 @pytest.mark.parametrize("who", ["viewer", "approver"])
 def test_only_operators_write(request, who):
     code, _ = post(client_for(request.getfixturevalue(who)), BODY)

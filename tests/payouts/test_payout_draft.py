@@ -250,3 +250,47 @@ def test_an_operator_cannot_create_against_the_interface_with_floats(drafter):
             asset="btc",
             lines=[LineInput("wallet", OTHER_WALLET, amount=0.1)],
         )
+
+
+RLO = "\u202e"  # RIGHT-TO-LEFT OVERRIDE: made the page show the words after it reversed
+
+
+def test_control_and_bidi_characters_in_the_note_and_labels_are_refused(drafter):
+    """Notes and labels are shown on the payout page, in its timeline and in emails (and a
+    FIL reward's note goes to Balance): the same text rules as sub-address names and notes."""
+    lines = [
+        LineInput("wallet", OTHER_WALLET, amount="0.001", label=f"rent{RLO}tnuocca"),
+        LineInput("external_account", EXTERNAL, amount="0.002", label="bell\x07"),
+        LineInput("public_address", public_address=ADDRESS, amount="0.0005", label="ok"),
+    ]
+    errors = errors_of(drafter, lines=lines, note=f"weekly{RLO} run")
+    assert errors["note"] == [
+        "The note contains an invisible control character "
+        "(U+202E RIGHT-TO-LEFT OVERRIDE); remove it."
+    ]
+    assert "U+202E RIGHT-TO-LEFT OVERRIDE" in errors["destinations"][0][0]
+    assert "U+0007 BELL" in errors["destinations"][1][0]
+    assert 2 not in errors["destinations"]
+
+
+def test_a_note_keeps_its_line_breaks_and_a_label_is_one_line(drafter):
+    payout = draft(drafter, note="line one\r\nline two  ")
+    assert payout.note == "line one\nline two"
+    lines = [LineInput("wallet", OTHER_WALLET, amount="0.001", label="two\nlines")]
+    errors = errors_of_after(drafter, lines=lines)
+    assert "single line" in errors["destinations"][0][0]
+
+
+def test_a_fil_reward_note_with_a_bidi_override_is_refused(drafter):
+    """That note is sent to Balance as the withdrawal's notes."""
+    with pytest.raises(PayoutInvalid) as exc:
+        payout_create_fil_reward(
+            created_by=drafter,
+            source_wallet_id=SOURCE,
+            storage_provider_id=125,
+            amount="1",
+            fee="medium",
+            note=f"rewards{RLO}",
+        )
+    assert "U+202E" in exc.value.errors["note"][0]
+    assert not Payout.objects.exists()

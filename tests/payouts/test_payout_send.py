@@ -8,7 +8,15 @@ from django.utils import timezone
 from payouts.models import Payout, PayoutStatus
 from payouts.services import payout_approve, payout_send, payouts_mark_stuck_unknown
 from payouts.tasks import send_payout
-from tests.payouts.conftest import ADDRESS, EXTERNAL, OTHER_WALLET, SOURCE, draft, send_calls
+from tests.payouts.conftest import (
+    ADDRESS,
+    EXTERNAL,
+    OTHER_WALLET,
+    SOURCE,
+    draft,
+    send_calls,
+    unknown_event,
+)
 
 pytestmark = pytest.mark.usefixtures("refreshed")
 
@@ -100,4 +108,5 @@ def test_a_payout_stuck_in_sending_past_the_time_limit_becomes_unknown(settings,
     assert payouts_mark_stuck_unknown() == 1
     approved.refresh_from_db()
     assert approved.status == PayoutStatus.UNKNOWN
-    assert "may have sent" in approved.last_error
+    assert "stopped without recording an answer" in approved.last_error
+    assert "may have sent" in unknown_event(approved).message

@@ -163,3 +163,17 @@ def test_a_sent_payout_cannot_be_cancelled_or_sent_again(sandbox, drafter, appro
     with pytest.raises(ApplicationError):
         payout_send_again(payout=payout, user=approver)
     assert len(send_calls(sandbox)) == 1
+
+
+def test_reasons_with_a_bidi_override_are_refused(drafter, approver, unknown):
+    """A U+202E in a resolution reason showed "Nothing was sent." reversed on the page."""
+    payout = draft(drafter)
+    with pytest.raises(ApplicationError, match="U\\+202E RIGHT-TO-LEFT OVERRIDE"):
+        payout_reject(payout=payout, user=approver, reason="wrong\u202e destination")
+    payout.refresh_from_db()
+    assert payout.status == PayoutStatus.PENDING_APPROVAL
+    with pytest.raises(ApplicationError, match="U\\+202E RIGHT-TO-LEFT OVERRIDE"):
+        payout_resolution_propose(
+            payout=unknown, user=approver, outcome="failed", reason="no such batch \u202e"
+        )
+    assert not PayoutResolution.objects.exists()

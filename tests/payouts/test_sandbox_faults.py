@@ -4,19 +4,25 @@ Balance may have acted → `unknown`, never sent again, then the reconciler find
 Balance provably did not act → back to `approved`, sent again only by a person.
 """
 
+import html
+import re
+
 import pytest
 import requests
+from django.core import mail
 
 from custody_portal.errors import ApplicationError
 from payouts.models import Payout, PayoutStatus
 from payouts.services import (
     payout_approve,
+    payout_resolution_confirm,
+    payout_resolution_propose,
     payout_send,
     payout_send_again,
     payouts_reconcile,
 )
 from tests.conftest import free_port
-from tests.payouts.conftest import SEND_PATH, SOURCE, draft, send_calls
+from tests.payouts.conftest import SEND_PATH, SOURCE, draft, send_calls, unknown_event
 
 pytestmark = pytest.mark.usefixtures("refreshed")
 
@@ -67,7 +73,8 @@ def test_committed_then_lost_is_unknown_then_reconciled(sandbox, settings, appro
     assert payout_send(payout_id=approved.pk) == PayoutStatus.UNKNOWN
     approved.refresh_from_db()
     assert approved.status == PayoutStatus.UNKNOWN
-    assert "may have sent" in approved.last_error
+    assert approved.last_error.startswith("Balance ")  # the cause, in words
+    assert "may have sent" in unknown_event(approved).message
     assert approved.balance_transaction_id == ""
 
     # Nothing sends an unknown payout again: not the task, not "Send again".
@@ -171,3 +178,60 @@ def test_send_again_is_refused_while_the_send_is_freshly_queued(approved, approv
         payout_send_again(payout=approved, user=approver)
     Payout.objects.filter(pk=approved.pk).update(updated_at=timezone.now() - timedelta(minutes=6))
     payout_send_again(payout=approved, user=approver)
+
+
+def _page_text(user, payout) -> str:
+    """The payout page's outcome and timeline as a person reads them (tags dropped)."""
+    from tests.payouts.ui import client_for
+
+    page = client_for(user).get(f"/payouts/{payout.pk}/").content.decode()
+    outcome = page.split('data-testid="payout-outcome"', 1)[1].split("</div>\n\n<section", 1)[0]
+    return " ".join(html.unescape(re.sub(r"<[^>]+>", " ", outcome.lstrip(">"))).split())
+
+
+def test_a_refusal_is_told_once_in_balances_words(
+    django_capture_on_commit_callbacks, sandbox, approved, approver
+):
+    """The page said: Failed: Balance refused it: “Balance refused: Destination …”."""
+    batch_mode(sandbox, mode="reject", message="Destination blocked by compliance", status=422)
+    with django_capture_on_commit_callbacks(execute=True):
+        assert payout_send(payout_id=approved.pk) == PayoutStatus.FAILED
+    text = _page_text(approver, approved)
+    assert text.count("Balance refused") == 1, text
+    assert text.count("Destination blocked by compliance") == 1, text
+    assert "nothing was sent" in text.lower()
+    [message] = mail.outbox
+    assert message.body.count("Destination blocked by compliance") == 1
+
+
+def test_an_unknown_outcome_is_told_once(
+    django_capture_on_commit_callbacks, sandbox, settings, approved, approver
+):
+    """The page said "Outcome unknown" and "may have sent" twice, and the drafter's email
+    said it will not be sent again twice; a cause without a final period ran into the next
+    sentence ("… (HTTP 503) Balance may have sent")."""
+    sandbox.control("POST", "faults", json={"path": "send_batch_now", "status": 503, "count": 1})
+    with django_capture_on_commit_callbacks(execute=True):
+        assert payout_send(payout_id=approved.pk) == PayoutStatus.UNKNOWN
+    text = _page_text(approver, approved)
+    assert text.count("Outcome unknown") == 1, text
+    assert text.count("may have sent") == 1, text
+    assert "HTTP 503" in text and ") Balance" not in text, text
+    [message] = mail.outbox
+    assert message.body.lower().count("will not be sent again") == 1, message.body
+    approved.refresh_from_db()
+    assert "HTTP 503" in approved.last_error
+
+
+def test_a_payout_two_people_resolved_as_failed_is_not_called_a_refusal_by_balance(
+    sandbox, approved, approver, approver2
+):
+    sandbox.control("POST", "faults", json={"path": "send_batch_now", "status": 502, "count": 1})
+    assert payout_send(payout_id=approved.pk) == PayoutStatus.UNKNOWN
+    payout_resolution_propose(
+        payout=approved, user=approver, outcome="failed", reason="Balance support: no batch"
+    )
+    payout_resolution_confirm(payout=approved, user=approver2)
+    text = _page_text(approver, approved)
+    assert "Balance refused" not in text, text
+    assert "Balance support: no batch" in text

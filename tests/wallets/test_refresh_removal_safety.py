@@ -10,10 +10,10 @@ from django.test import Client
 
 from balance.errors import BalanceError
 from custody_portal.errors import ApplicationError
-from custody_portal.models import AuditEvent, RefreshRun
+from custody_portal.models import AuditEvent, PendingRemoval, RefreshRun
 from custody_portal.redis import get_redis
 from custody_portal.refresh import RefreshRefused
-from wallets.models import ExternalAccount, PendingRemoval, Wallet
+from wallets.models import ExternalAccount, Wallet
 from wallets.services import wallets_refresh
 
 pytestmark = pytest.mark.django_db
@@ -257,7 +257,7 @@ def test_confirmation_of_a_proposal_that_changed_applies_nothing(
 
 
 def test_confirmation_waits_for_a_running_wallets_refresh(sandbox, refreshed, operator):
-    from wallets.services import pending_removal_confirm
+    from custody_portal.removals import pending_removal_confirm
 
     pending = _hold_all_wallets(sandbox)
     lock = get_redis().lock("refresh:refresh_wallets:", timeout=30)

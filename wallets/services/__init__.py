@@ -9,7 +9,6 @@ from .refresh import (
     sub_addresses_refresh,
     wallets_refresh,
 )
-from .removals import pending_removal_confirm
 from .sub_addresses import (
     NAME_MAX_LENGTH,
     NOTES_MAX_LENGTH,
@@ -27,7 +26,6 @@ __all__ = [
     "TASK_WALLET_DETAILS",
     "external_accounts_refresh",
     "first_sub_address_sweep_enqueue",
-    "pending_removal_confirm",
     "refresh_enqueue",
     "sub_address_create",
     "sub_address_update",

@@ -88,7 +88,7 @@ def wallet_details_enqueue() -> None:
     """
     from .. import tasks  # tasks import services: avoid the import cycle at load time
 
-    _send_after_commit(tasks.refresh_wallet_details, "the wallet details refresh")
+    send_after_commit(tasks.refresh_wallet_details, "the wallet details refresh")
 
 
 def wallets_refresh_enqueue() -> None:
@@ -97,7 +97,7 @@ def wallets_refresh_enqueue() -> None:
     like `wallet_details_enqueue`: the beat runs it anyway."""
     from .. import tasks
 
-    _send_after_commit(tasks.refresh_wallets, "the wallets refresh")
+    send_after_commit(tasks.refresh_wallets, "the wallets refresh")
 
 
 def first_sub_address_sweep_enqueue() -> None:
@@ -110,10 +110,13 @@ def first_sub_address_sweep_enqueue() -> None:
 
     if Wallet.objects.filter(sub_addresses_synced_at__isnull=False).exists():
         return
-    _send_after_commit(tasks.refresh_watched_sub_addresses, "the first sub-address sweep")
+    send_after_commit(tasks.refresh_watched_sub_addresses, "the first sub-address sweep")
 
 
-def _send_after_commit(task, what: str) -> None:
+def send_after_commit(task, what: str) -> None:
+    """Best effort: `task.delay()` once the surrounding transaction commits; a broker
+    failure is logged, never raised (the beat schedule runs the task anyway)."""
+
     def send() -> None:
         try:
             task.delay()

@@ -21,10 +21,10 @@ from custody_portal.assets import SUB_ADDRESS_ASSETS
 from custody_portal.audit import audit_record
 from custody_portal.errors import ApplicationError
 from custody_portal.refresh import RefreshRefused, refresh_heartbeat, refresh_run
+from custody_portal.removals import DataSet, active_ids, count_removals, removals_after_walk
 
 from ..models import SubAddress, Wallet, WalletBalance
 from .balance import balance_client
-from .removals import DataSet, RemovalOutcome, active_ids, removals_after_walk
 from .store import (
     note_truncated,
     note_unknown_assets,
@@ -46,7 +46,7 @@ def wallets_refresh(
     """Walk Balance's wallet list and upsert wallets, balance totals and funding addresses.
 
     Wallets Balance no longer returns are marked removed, but only after the whole list was
-    read, and only when the walk looks sane (`removals.removals_after_walk`): a walk that
+    read, and only when the walk looks sane (`custody_portal.removals`): a walk that
     fails half-way removes nothing, and one that returned nothing or lacks more than half of
     the wallets is held back until a second walk agrees or an operator confirms. External
     accounts are refreshed in the same run (one more paginated call), with the same guard.
@@ -75,7 +75,7 @@ def wallets_refresh(
             refresh_heartbeat(run)
         held = []
         outcome = removals_after_walk(data_set=DataSet.WALLETS, active=active, seen=seen, run=run)
-        _count_removals(counts, "", outcome, held)
+        count_removals(counts, outcome, held)
         if include_external_accounts:
             _refresh_external_accounts(client, run, counts, "external_accounts_", held)
         logger.info("wallets refresh: %s", counts)
@@ -107,18 +107,7 @@ def _refresh_external_accounts(
     outcome = removals_after_walk(
         data_set=DataSet.EXTERNAL_ACCOUNTS, active=active, seen=stored.seen, run=run
     )
-    _count_removals(counts, prefix, outcome, held)
-
-
-def _count_removals(counts: dict, prefix: str, outcome: RemovalOutcome, held: list[str]) -> None:
-    """`removed` always; `removal_held` when held back, `removal_agreed` when a second walk
-    applied a held-back removal."""
-    counts[f"{prefix}removed"] = outcome.removed
-    if outcome.held:
-        counts[f"{prefix}removal_held"] = outcome.held
-        held.append(outcome.message)
-    if outcome.agreed:
-        counts[f"{prefix}removal_agreed"] = outcome.removed
+    count_removals(counts, outcome, held, prefix)
 
 
 def sub_addresses_refresh(

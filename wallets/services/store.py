@@ -338,7 +338,7 @@ def store_external_accounts(
 ) -> ExternalAccountsResult:
     """Upsert the external accounts of Balance's list (clearing `removed_at` of those it
     returns). Marking the missing ones removed is the caller's step, after a complete walk
-    (`removals.removals_after_walk` with `result.seen`)."""
+    (`custody_portal.removals.removals_after_walk` with `result.seen`)."""
     result = ExternalAccountsResult()
     old = {
         row[0]: row[1:]

@@ -22,11 +22,24 @@ class Command(BaseCommand):
         parser.add_argument("--seed", type=int, default=1, help="demo data seed (default 1)")
         parser.add_argument("--wallets", type=int, default=40, help="demo wallets (default 40)")
         parser.add_argument("--threads", type=int, default=8)
+        parser.add_argument(
+            "--first-transaction-id",
+            type=int,
+            default=0,
+            help="number new transactions from here at least (make run: the clock, so a "
+            "restart never reuses an id of an earlier run); default: after the seed history",
+        )
 
     def handle(self, *args: Any, **options: Any) -> None:
         access_id = os.environ.get("BALANCE_ACCESS_ID") or settings.BALANCE_ACCESS_ID
         secret_key = os.environ.get("BALANCE_SECRET_KEY") or settings.BALANCE_SECRET_KEY
-        app = make_app(options["seed"], options["wallets"], access_id, secret_key)
+        app = make_app(
+            options["seed"],
+            options["wallets"],
+            access_id,
+            secret_key,
+            first_transaction_id=options["first_transaction_id"],
+        )
         server = make_server(options["host"], options["port"], app, threads=options["threads"])
         host = options["host"]
         port = getattr(server, "effective_port", options["port"])

@@ -9,6 +9,9 @@ The demo approver and admin also get a confirmed TOTP device (approving a payout
 code): its `otpauth://` URI and base32 secret are printed so a person can add it to an
 authenticator app. The secret lives in the database only (never in the password file or a
 log); later runs print the same device again.
+
+Each demo user has a `<username>@example.com` address, so the payout emails (console backend
+in `make run`) reach the demo approvers and drafters.
 """
 
 import os
@@ -111,6 +114,7 @@ class Command(BaseCommand):
                 result.append(DemoUser(role, username, None))
                 continue
             self.ensure_role(user, role)
+            self.ensure_email(user)
             secret, uri = self.ensure_totp(user) if role in TOTP_ROLES else ("", "")
             result.append(DemoUser(role, username, password, secret, uri))
         write_password_file(path, result)
@@ -122,6 +126,14 @@ class Command(BaseCommand):
         if role == ADMIN and not (user.is_staff and user.is_superuser):
             user.is_staff = user.is_superuser = True
             user.save(update_fields=["is_staff", "is_superuser"])
+
+    @staticmethod
+    def ensure_email(user) -> None:
+        """A reserved example.com address (RFC 2606: never a real mailbox), so the payout
+        emails of `make run` (console backend) reach the demo approvers and drafters."""
+        if not user.email:
+            user.email = f"{user.get_username()}@example.com"
+            user.save(update_fields=["email"])
 
     @staticmethod
     def ensure_totp(user) -> tuple[str, str]:

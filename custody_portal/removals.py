@@ -1,36 +1,41 @@
 """Removals after a complete walk, and the guard against "everything is gone" (DESIGN.md §11.7).
 
-Wallets and external accounts are marked removed when a complete walk of Balance's list no
-longer returns them. The set is decided by the walk's own ids (the records active when the
-walk started, minus the ids it returned), never by timestamps another writer may move.
+One mechanism for every data set a refresh removes from: wallets and external accounts (the
+wallets refresh) and storage providers (the storage-provider refresh). A record is marked
+removed when a complete walk of Balance's list no longer returns it. The set is decided by the
+walk's own ids (the records active when the walk started, minus the ids it returned), never
+by timestamps another writer may move.
 
 A walk that returned nothing while the portal holds records, or that would remove more than
 half of them, is more likely a garbled or truncated answer than a real mass removal: it
 removes nothing, remembers the proposal as a `PendingRemoval`, and the run fails with a
 message saying so. The next complete walk that proposes exactly the same ids applies them
-(its counts say so); an operator can also confirm from the home page. Any other complete walk
-replaces or clears the proposal.
+(its counts say so); an operator can also confirm from the home page
+(`pending_removal_confirm`). Any other complete walk replaces or clears the proposal.
+
+`REMOVAL_DATA_SETS` says, per data set, which model holds its records, which refresh lock a
+confirmation must hold (no walk runs while it applies), and which refresh to queue after it.
+Apps are named by strings so that this module imports none of them.
 """
 
 import hashlib
 import logging
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import datetime
 
+from django.apps import apps
 from django.contrib.auth.base_user import AbstractBaseUser
 from django.db import transaction
 from django.db.models import Model
 from django.utils import timezone
+from django.utils.module_loading import import_string
 from redis.exceptions import RedisError
 
-from custody_portal.audit import audit_record
-from custody_portal.errors import ApplicationError
-from custody_portal.models import RefreshRun
-from custody_portal.refresh import RefreshAlreadyRunning, refresh_lock
-
-from ..models import ExternalAccount, PendingRemoval, Wallet
-from .enqueue import wallets_refresh_enqueue
+from .audit import audit_record
+from .errors import ApplicationError
+from .models import PendingRemoval, RefreshRun
+from .refresh import RefreshAlreadyRunning, refresh_lock
 
 logger = logging.getLogger(__name__)
 
@@ -38,43 +43,89 @@ DataSet = PendingRemoval.DataSet
 UPDATE_BATCH = 500
 # A walk proposing to remove more than this share of the active records is held back.
 MAX_REMOVED_SHARE = 0.5
-# The lock the wallets refresh holds (custody_portal.refresh): confirmations take it too, so
-# no walk runs while a held-back removal is applied.
-LOCK_TASK = "refresh_wallets"
 
-_MODELS: dict[str, type[Model]] = {
-    DataSet.WALLETS: Wallet,
-    DataSet.EXTERNAL_ACCOUNTS: ExternalAccount,
+
+@dataclass(frozen=True)
+class RemovalDataSet:
+    """How one data set takes part: `model` ("app.Model", records with `removed_at`);
+    `lock_task` the refresh lock (`custody_portal.refresh`) its walks hold, taken by a
+    confirmation too; `refresh` what the operator reads when that lock is busy; `enqueue` the
+    dotted path of a best-effort, after-commit queueing of that refresh (taking no argument),
+    whose walk replaces the failed run on the home page after a confirmation."""
+
+    model: str
+    lock_task: str
+    refresh: str
+    enqueue: str
+
+    def model_class(self) -> type[Model]:
+        return apps.get_model(self.model)
+
+    def enqueue_refresh(self) -> None:
+        call: Callable[[], None] = import_string(self.enqueue)
+        call()
+
+
+REMOVAL_DATA_SETS: dict[str, RemovalDataSet] = {
+    DataSet.WALLETS: RemovalDataSet(
+        model="wallets.Wallet",
+        lock_task="refresh_wallets",
+        refresh="wallets refresh",
+        enqueue="wallets.services.enqueue.wallets_refresh_enqueue",
+    ),
+    DataSet.EXTERNAL_ACCOUNTS: RemovalDataSet(
+        model="wallets.ExternalAccount",
+        lock_task="refresh_wallets",
+        refresh="wallets refresh",
+        enqueue="wallets.services.enqueue.wallets_refresh_enqueue",
+    ),
+    DataSet.STORAGE_PROVIDERS: RemovalDataSet(
+        model="filecoin.StorageProvider",
+        lock_task="refresh_storage_providers",
+        refresh="storage-provider refresh",
+        enqueue="filecoin.services.enqueue.storage_providers_refresh_after_confirm",
+    ),
 }
 
 
 @dataclass(frozen=True)
 class RemovalOutcome:
     """What a walk's removal step did: `removed` applied; `held` ids kept back with `message`
-    (the run must fail with it); `agreed` when it applied a removal an earlier walk held."""
+    (the run must fail with it); `agreed` when it applied a removal an earlier walk held;
+    `forced` when the caller forced an implausible removal through (`force=True`)."""
 
     removed: int = 0
     held: int = 0
     agreed: bool = False
+    forced: bool = False
     message: str = ""
 
 
 def active_ids(data_set: str) -> set[int]:
     """Ids of the data set's active records: taken when a walk starts, so a record added by
     someone else during the walk (it is not in this set) is never removed by it."""
-    model = _MODELS[data_set]
+    model = REMOVAL_DATA_SETS[data_set].model_class()
     return set(model.objects.filter(removed_at__isnull=True).values_list("id", flat=True))
 
 
 def removals_after_walk(
-    *, data_set: str, active: set[int], seen: set[int], run: RefreshRun | None
+    *,
+    data_set: str,
+    active: set[int],
+    seen: set[int],
+    run: RefreshRun | None,
+    unread: Iterable[int] = (),
+    force: bool = False,
 ) -> RemovalOutcome:
     """Apply, or hold back, the removals of one complete walk (see the module docstring).
 
     `active`: ids active when the walk started (`active_ids`); `seen`: every id the walk
-    returned. Only call after the whole list was read: a walk that failed removes nothing.
+    returned; `unread`: active ids whose part of the list Balance refused to give (e.g. one
+    wallet's storage providers): neither removed nor counted as returned. Only call after the
+    whole list was read: a walk that failed removes nothing. `force` applies an implausible
+    removal at once (an operator's console command after checking at Balance), audited.
     """
-    missing = sorted(active - seen)
+    missing = sorted(active - seen - set(unread))
     label = DataSet(data_set).label
     with transaction.atomic():
         pending = PendingRemoval.objects.select_for_update().filter(data_set=data_set).first()
@@ -87,6 +138,25 @@ def removals_after_walk(
             if pending is not None:
                 pending.delete()
             return RemovalOutcome(removed=_mark_removed(data_set, missing))
+        if force:
+            if pending is not None:
+                pending.delete()
+            removed = _mark_removed(data_set, missing)
+            audit_record(
+                actor=None,
+                action="refresh.removal_forced",
+                object_type="pending_removal",
+                object_id=data_set,
+                wallet_id=None,
+                before={"active": len(active), "seen_by_walk": len(seen)},
+                after={"ids": missing, "removed": removed},
+                message=(
+                    f"Forced the removal of {len(missing)} {label} Balance no longer returned "
+                    "(--allow-mass-removal)"
+                ),
+            )
+            logger.warning("%s: removal forced; removing %d", label, len(missing))
+            return RemovalOutcome(removed=removed, forced=True)
         same = pending is not None and pending.ids_hash == digest
         if same and (run is None or pending.first_run_id != run.pk):
             pending.delete()
@@ -106,6 +176,23 @@ def removals_after_walk(
     message = held_message(label, active=len(active), seen=len(seen), missing=len(missing))
     logger.warning("%s: removal held back: %s", label, message)
     return RemovalOutcome(held=len(missing), message=message)
+
+
+def count_removals(
+    counts: dict, outcome: RemovalOutcome, held: list[str], prefix: str = ""
+) -> None:
+    """Put a walk's removal outcome in its run's counts: `removed` always; `removal_held`
+    when held back (its message is appended to `held`: the caller fails the run with them,
+    RefreshRefused kind "removal"), `removal_agreed` when a second walk applied a held-back
+    removal, `removal_forced` when forced."""
+    counts[f"{prefix}removed"] = outcome.removed
+    if outcome.held:
+        counts[f"{prefix}removal_held"] = outcome.held
+        held.append(outcome.message)
+    if outcome.agreed:
+        counts[f"{prefix}removal_agreed"] = outcome.removed
+    if outcome.forced:
+        counts[f"{prefix}removal_forced"] = outcome.removed
 
 
 def _implausible(active: int, seen: int, missing: int) -> bool:
@@ -132,7 +219,7 @@ def ids_hash(ids: Iterable[int]) -> str:
 
 def _mark_removed(data_set: str, ids: list[int], now: datetime | None = None) -> int:
     """Mark `ids` removed (those still active), in batches that fit any database's limits."""
-    model = _MODELS[data_set]
+    model = REMOVAL_DATA_SETS[data_set].model_class()
     now = now or timezone.now()
     removed = 0
     for start in range(0, len(ids), UPDATE_BATCH):
@@ -148,15 +235,16 @@ def pending_removal_confirm(*, user: AbstractBaseUser, data_set: str, ids_hash: 
 
     `ids_hash` is the hash the page showed: if the proposal changed since (a newer walk
     replaced or cleared it), nothing is applied and the operator is asked to look again.
-    Holds the wallets refresh lock, so no walk runs meanwhile. Audited. Then queues a wallets
+    Holds the data set's refresh lock, so no walk runs meanwhile. Audited. Then queues that
     refresh, whose walk replaces the failed run on the home page. Returns how many records
     were marked removed (those still active).
     """
-    if data_set not in _MODELS:
+    entry = REMOVAL_DATA_SETS.get(data_set)
+    if entry is None:
         raise ApplicationError("There is no such data set.", status=404)
     label = DataSet(data_set).label
     try:
-        with refresh_lock(LOCK_TASK), transaction.atomic():
+        with refresh_lock(entry.lock_task), transaction.atomic():
             pending = PendingRemoval.objects.select_for_update().filter(data_set=data_set).first()
             if pending is None:
                 raise ApplicationError(
@@ -188,7 +276,7 @@ def pending_removal_confirm(*, user: AbstractBaseUser, data_set: str, ids_hash: 
             )
     except RefreshAlreadyRunning as exc:
         raise ApplicationError(
-            "A wallets refresh is running; confirm again when it has finished.", status=409
+            f"A {entry.refresh} is running; confirm again when it has finished.", status=409
         ) from exc
     except RedisError as exc:  # the refresh lock lives in Redis
         raise ApplicationError(
@@ -196,5 +284,5 @@ def pending_removal_confirm(*, user: AbstractBaseUser, data_set: str, ids_hash: 
             "administrator to check REDIS_URL.",
             status=503,
         ) from exc
-    wallets_refresh_enqueue()
+    entry.enqueue_refresh()
     return removed
