@@ -34,8 +34,14 @@ class PayoutListView(ViewerRequiredMixin, View):
     def get(self, request: HttpRequest) -> HttpResponse:
         form = PayoutFilterForm(request.GET)
         filters = form.filters()
-        payouts = with_list_counts(selectors.payout_list(user=request.user, **filters))
-        page = Paginator(payouts, PAGE_SIZE).get_page(request.GET.get("page"))
+        payouts = selectors.payout_list(user=request.user, **filters)
+        # Page the ids first, then count lines and approvals for those 50 only: annotating
+        # the paged query made PostgreSQL compute the counts of every row OFFSET skips (a deep
+        # page grew with the table: 2.6× from 1,000 to 10,000 payouts).
+        page = Paginator(payouts.values_list("pk", flat=True), PAGE_SIZE).get_page(
+            request.GET.get("page")
+        )
+        page.object_list = list(with_list_counts(payouts.filter(pk__in=list(page.object_list))))
         params = request.GET.copy()
         params.pop("page", None)
         context = {
