@@ -29,6 +29,7 @@ from .models import (
     Transaction,
     Wallet,
 )
+from .sectors import new_storage_provider
 
 # Generated history is dated from 2024-01-01T00:00:00Z so it does not depend on the clock.
 DATA_EPOCH = 1_704_067_200
@@ -224,19 +225,7 @@ def _storage_provider(
     while number in used:
         number += 1
     used.add(number)
-    active = rng.randint(500, 20_000)
-    penalty = rng.randint(5 * 10**16, 3 * 10**17)
-    return StorageProvider(
-        id=sp_id,
-        wallet_id=wallet_id,
-        address=f"t0{number}",
-        active_sectors=active,
-        faulty_sectors=rng.choice((0, 0, 0, rng.randint(1, 40))),
-        initial_pledge=active * penalty * 2,
-        locked_rewards=rng.randint(10**19, 5 * 10**21),
-        available_balance=rng.randint(10**18, 2 * 10**22),
-        penalty_per_sector=penalty,
-    )
+    return new_storage_provider(rng, sp_id, wallet_id, number)
 
 
 def _transaction(
