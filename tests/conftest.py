@@ -173,3 +173,40 @@ def _redis_settings(redis_url, settings):
     _client.cache_clear()
     yield
     _client.cache_clear()
+
+
+# --- people: one user per role and a logged-in client (wallets, filecoin, …) --------------
+
+
+@pytest.fixture
+def viewer(db):
+    from custody_portal.roles import VIEWER
+    from tests.factories import UserFactory
+
+    return UserFactory(username="vera", role=VIEWER, email="vera@example.com")
+
+
+@pytest.fixture
+def operator(db):
+    from custody_portal.roles import OPERATOR
+    from tests.factories import UserFactory
+
+    return UserFactory(username="otto", role=OPERATOR, email="otto@example.com")
+
+
+@pytest.fixture
+def viewer_client(viewer):
+    from django.test import Client
+
+    client = Client()
+    client.force_login(viewer)
+    return client
+
+
+@pytest.fixture
+def operator_client(operator):
+    from django.test import Client
+
+    client = Client()
+    client.force_login(operator)
+    return client

@@ -2,35 +2,8 @@
 copied from it, and helpers that put sandbox providers into chosen states."""
 
 import pytest
-from django.test import Client
 
-from custody_portal.roles import OPERATOR, VIEWER
-from tests.factories import UserFactory
 from wallets.services import wallets_refresh
-
-
-@pytest.fixture
-def viewer(db):
-    return UserFactory(username="vera", role=VIEWER, email="vera@example.com")
-
-
-@pytest.fixture
-def operator(db):
-    return UserFactory(username="otto", role=OPERATOR, email="otto@example.com")
-
-
-@pytest.fixture
-def viewer_client(viewer) -> Client:
-    client = Client()
-    client.force_login(viewer)
-    return client
-
-
-@pytest.fixture
-def operator_client(operator) -> Client:
-    client = Client()
-    client.force_login(operator)
-    return client
 
 
 @pytest.fixture

@@ -1,35 +1,9 @@
-"""Fixtures for the wallets tests: users per role, logged-in clients, a refreshed sandbox."""
+"""Fixtures for the wallets tests: a refreshed sandbox, HTMX headers, Balance unreachable
+(users per role and their logged-in clients are in tests/conftest.py)."""
 
 import pytest
-from django.test import Client
 
-from custody_portal.roles import OPERATOR, VIEWER
-from tests.factories import UserFactory
 from wallets.services import wallets_refresh
-
-
-@pytest.fixture
-def viewer(db):
-    return UserFactory(username="vera", role=VIEWER)
-
-
-@pytest.fixture
-def operator(db):
-    return UserFactory(username="otto", role=OPERATOR)
-
-
-@pytest.fixture
-def viewer_client(viewer) -> Client:
-    client = Client()
-    client.force_login(viewer)
-    return client
-
-
-@pytest.fixture
-def operator_client(operator) -> Client:
-    client = Client()
-    client.force_login(operator)
-    return client
 
 
 @pytest.fixture
