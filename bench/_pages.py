@@ -47,6 +47,27 @@ def configure_environment(workdir: Path) -> object | None:
     return server
 
 
+def run_in_environment(prefix: str, keep: bool, run: Callable[[], int]) -> int:
+    """A throwaway work dir (and embedded Redis unless REDIS_URL), Django set up, `run()`,
+    then cleanup: the frame every page benchmark shares."""
+    import shutil
+    import tempfile
+
+    workdir = Path(tempfile.mkdtemp(prefix=prefix))
+    redis_server = configure_environment(workdir)
+    try:
+        database = setup_django()
+        print(f"Database: {database}; {load_text()}", flush=True)
+        return run()
+    finally:
+        if redis_server is not None:
+            redis_server.shutdown()
+        if keep:
+            print(f"Kept {workdir}")
+        else:
+            shutil.rmtree(workdir, ignore_errors=True)
+
+
 def setup_django() -> str:
     """django.setup(), migrate, the floor view mounted; returns "sqlite …"/"postgresql …"."""
     sys.path.insert(0, str(ROOT))

@@ -30,13 +30,10 @@ from __future__ import annotations
 import argparse
 import io
 import random
-import shutil
 import sys
-import tempfile
 import threading
 import time
 from datetime import UTC, datetime, timedelta
-from pathlib import Path
 from urllib.parse import urlencode
 
 from _pages import (
@@ -46,14 +43,13 @@ from _pages import (
     TARGET_QUERIES,
     analyze,
     audit_clock,
-    configure_environment,
     empty_tables,
     flatness_table,
     load_text,
     measure_pages,
     page_table,
+    run_in_environment,
     select_one_ms,
-    setup_django,
     table,
     user_with_role,
 )
@@ -232,19 +228,7 @@ def main() -> int:
     args = parser.parse_args()
     sizes = [args.events] if args.events else sorted(int(s) for s in args.sizes.split(","))
 
-    workdir = Path(tempfile.mkdtemp(prefix="audit-bench-"))
-    redis_server = configure_environment(workdir)
-    try:
-        database = setup_django()
-        print(f"Database: {database}; {load_text()}", flush=True)
-        return run(args, sizes)
-    finally:
-        if redis_server is not None:
-            redis_server.shutdown()
-        if args.keep:
-            print(f"Kept {workdir}")
-        else:
-            shutil.rmtree(workdir, ignore_errors=True)
+    return run_in_environment("audit-bench-", args.keep, lambda: run(args, sizes))
 
 
 def run(args, sizes: list[int]) -> int:
